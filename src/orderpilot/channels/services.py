@@ -1,0 +1,173 @@
+"""Importing orders from sales channels: polling on schedule and the idempotent upsert."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orderpilot.core.dispatch import kick
+from orderpilot.core.exceptions import OrderPilotError
+from orderpilot.core.locking import lock_due
+from orderpilot.customers.services import match_or_create_customer
+from orderpilot.orders.models import OrderLine, SalesOrder
+from orderpilot.orders.services import cancel_order, schedule_order
+from orderpilot.orders.states import BEFORE_SHIPMENT, OrderStatus
+from orderpilot.orders.timeline import record_event
+
+from .base import ChannelOrder
+from .models import Channel
+from .registry import connector_for
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    order: SalesOrder
+    outcome: str  # "created", "updated" or "unchanged"
+
+
+def poll_due_channels() -> int:
+    """Poll every active channel whose interval has passed; returns how many orders came in."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = Channel.objects.filter(active=True).exclude(next_poll_at__gt=now).order_by("pk")
+        channels = lock_due(due, limit=20)
+        for channel in channels:
+            # claim this poll: no other worker polls the channel before the interval has passed
+            channel.next_poll_at = now + dt.timedelta(seconds=channel.poll_interval)
+            channel.last_polled_at = now
+            channel.save(update_fields=["next_poll_at", "last_polled_at"])
+    return sum(poll_channel(channel) for channel in channels)
+
+
+def poll_channel(channel: Channel) -> int:
+    """Fetch changed orders since the watermark and import each; the watermark moves only after all."""
+    try:
+        page = connector_for(channel).fetch_changed_orders(since=channel.watermark)
+    except OrderPilotError as exc:
+        Channel.objects.filter(pk=channel.pk).update(last_poll_error=str(exc)[:2000])
+        logger.warning("polling %s failed: %s", channel.code, exc)
+        return 0
+    imported = 0
+    for channel_order in page.orders:
+        if import_order(channel, channel_order).outcome != "unchanged":
+            imported += 1
+    Channel.objects.filter(pk=channel.pk).update(
+        watermark=page.watermark, last_poll_ok_at=timezone.now(), last_poll_error=""
+    )
+    return imported
+
+
+def import_order(channel: Channel, incoming: ChannelOrder) -> ImportResult:
+    """Create or update the order ``incoming`` describes; idempotent by (channel, external id).
+
+    An unchanged ``updated_at`` changes nothing. A marketplace cancellation stops the order if it
+    has not shipped yet. The raw payload is kept for audit.
+    """
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _import_locked(channel, incoming)
+        except IntegrityError:
+            # another worker created the same order between our read and our insert: update it
+            logger.info("order %s/%s created concurrently; updating", channel.code, incoming.external_id)
+    raise RuntimeError(f"could not import {channel.code}/{incoming.external_id}")
+
+
+def _import_locked(channel: Channel, incoming: ChannelOrder) -> ImportResult:
+    order = SalesOrder.objects.select_for_update().filter(channel=channel, external_id=incoming.external_id).first()
+    if order is None:
+        order = SalesOrder(channel=channel, external_id=incoming.external_id)
+        _copy_fields(order, incoming)
+        order.next_step_at = timezone.now()
+        order.save()
+        _replace_lines(order, incoming)
+        record_event(order, "imported", f"{incoming.marketplace_status} at {channel.code}")
+        _attach_customer(order, incoming)
+        if incoming.cancelled:
+            cancel_order(order, reason=f"cancelled at {channel.code} before import")
+        kick("advance_orders")
+        return ImportResult(order, "created")
+
+    if order.external_updated_at == incoming.updated_at:
+        return ImportResult(order, "unchanged")
+    was_waiting = order.awaiting_marketplace
+    _copy_fields(order, incoming, update=True)
+    order.save()
+    if order.status in (OrderStatus.IMPORTED, OrderStatus.ON_HOLD):
+        _replace_lines(order, incoming)
+    record_event(order, "updated", f"{incoming.marketplace_status} at {channel.code}")
+    if order.customer_id is None:
+        _attach_customer(order, incoming)
+    if incoming.cancelled and order.status in BEFORE_SHIPMENT:
+        cancel_order(order, reason=f"cancelled at {channel.code}")
+    elif incoming.cancelled:
+        record_event(order, "cancelled_after_shipment", f"{channel.code} cancelled an order already shipped")
+    elif was_waiting and not incoming.awaiting_marketplace and order.status == OrderStatus.IMPORTED:
+        schedule_order(order)
+    return ImportResult(order, "updated")
+
+
+def _copy_fields(order: SalesOrder, incoming: ChannelOrder, *, update: bool = False) -> None:
+    order.marketplace_status = incoming.marketplace_status
+    order.external_updated_at = incoming.updated_at
+    order.awaiting_marketplace = incoming.awaiting_marketplace
+    order.cancellation_requested = incoming.cancellation_requested
+    order.raw_payload = incoming.raw
+    if update and order.status not in (OrderStatus.IMPORTED, OrderStatus.ON_HOLD):
+        return  # what was released is what ships; later changes are only recorded
+    order.ordered_at = incoming.ordered_at
+    order.currency = incoming.currency
+    order.total_gross = incoming.total_gross
+    order.shipping_gross = incoming.shipping_gross
+    order.ship_by = incoming.ship_by
+    order.service_level = incoming.service_level
+    order.payment_method = incoming.payment_method
+    order.cash_on_delivery = incoming.cash_on_delivery
+    order.is_business = incoming.is_business
+    order.is_replacement = incoming.is_replacement
+    order.buyer_note = incoming.buyer_note
+    order.gift_message = incoming.gift_message
+    order.language = incoming.language
+    order.shipping_address = incoming.shipping_address.as_dict()
+    order.billing_address = incoming.billing_address.as_dict() if incoming.billing_address else {}
+
+
+def _replace_lines(order: SalesOrder, incoming: ChannelOrder) -> None:
+    order.lines.all().delete()
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            position=position,
+            external_line_id=line.external_line_id,
+            sku=line.sku,
+            title=line.title,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount,
+            tax_rate=line.tax_rate,
+            customization=line.customization,
+        )
+        for position, line in enumerate(incoming.lines, start=1)
+    )
+
+
+def _attach_customer(order: SalesOrder, incoming: ChannelOrder) -> None:
+    if incoming.awaiting_marketplace or not (incoming.buyer.email or incoming.shipping_address.street):
+        return  # e.g. Amazon Pending: no buyer data yet
+    match = match_or_create_customer(
+        buyer=incoming.buyer, address=incoming.shipping_address, language=incoming.language
+    )
+    order.customer = match.customer
+    order.save(update_fields=["customer", "updated_at"])
+    record_event(
+        order,
+        "customer_matched" if match.how != "new" else "customer_created",
+        {"email": "found by email", "address": "found by name and address", "new": "new customer"}[match.how],
+        data={"customer": match.customer.pk, "how": match.how},
+    )

@@ -1,0 +1,178 @@
+"""``orderpilot config apply``: load a TOML file into the database, all or nothing, idempotently."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+
+from .schema import ConfigError, ConfigFile, validate_config
+
+
+@dataclass
+class ApplyReport:
+    changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+def load_config_file(path: Path) -> ConfigFile:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([("(file)", f"cannot read {path}: {exc.strerror}")]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError([("(file)", "not UTF-8 text")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([("(file)", f"invalid TOML: {exc}")]) from None
+    return validate_config(data)
+
+
+def apply_config_file(path: Path) -> ApplyReport:
+    return apply_config(load_config_file(path))
+
+
+def apply_config(config: ConfigFile) -> ApplyReport:
+    """Create or update everything in ``config`` in one transaction; return what changed."""
+    report = ApplyReport()
+    with transaction.atomic():
+        if config.company is not None:
+            _upsert_setting("company", config.company.model_dump(), report)
+        if config.notifications is not None:
+            _upsert_setting("notifications", config.notifications.model_dump(by_alias=True), report)
+        for channel in config.channels:
+            _apply_channel(channel, report)
+        for product in config.products:
+            _apply_product(product, report)
+        for shipper in config.shippers:
+            _apply_shipper(shipper, report)
+        for rule in config.hold_rules:
+            _apply_hold_rule(rule, report)
+    return report
+
+
+def _upsert(model: type[Model], lookup: dict[str, Any], values: dict[str, Any], label: str, report: ApplyReport):
+    instance = model._default_manager.filter(**lookup).first()
+    if instance is None:
+        instance = model._default_manager.create(**lookup, **values)
+        report.changes.append(f"{label}: created")
+        return instance
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    if changed:
+        for name in changed:
+            setattr(instance, name, values[name])
+        instance.save(update_fields=changed)
+        report.changes.append(f"{label}: updated {', '.join(sorted(changed))}")
+    return instance
+
+
+def _upsert_setting(key: str, value: dict[str, Any], report: ApplyReport) -> None:
+    from orderpilot.core.models import SystemSetting
+
+    _upsert(SystemSetting, {"key": key}, {"value": _jsonable(value)}, key, report)
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=str))
+
+
+def _apply_channel(config, report: ApplyReport) -> None:
+    from orderpilot.channels.models import Channel
+
+    secrets: dict[str, str] = {}
+    for name, env_name in sorted(config.secret_env_names.items()):
+        value = os.environ.get(env_name)
+        if value is None:
+            report.warnings.append(f"channel {config.code}: environment variable {env_name} is not set")
+        else:
+            secrets[name] = value
+    settings = {
+        **config.settings,
+        "token_endpoint": config.token_endpoint,
+        "marketplace_ids": config.marketplace_ids,
+        "secret_env": config.secret_env_names,
+    }
+    values = {
+        "kind": config.kind,
+        "name": config.name or config.code,
+        "endpoint": config.endpoint,
+        "settings": settings,
+        "communication": config.communication.model_dump(exclude_none=True),
+        "poll_interval": config.poll_interval,
+        "active": config.active,
+    }
+    existing = Channel.objects.filter(code=config.code).first()
+    if secrets or existing is None:
+        values["secrets"] = {**((existing.secrets or {}) if existing else {}), **secrets}
+    _upsert(Channel, {"code": config.code}, values, f"channel {config.code}", report)
+
+
+def _apply_product(config, report: ApplyReport) -> None:
+    from orderpilot.catalog.models import Product
+
+    _upsert(Product, {"sku": config.sku}, config.model_dump(exclude={"sku"}), f"product {config.sku}", report)
+
+
+def _apply_shipper(config, report: ApplyReport) -> None:
+    from orderpilot.shipping.models import Shipper
+
+    token_hash = ""
+    return_channel = config.return_channel.model_dump(exclude_none=True) if config.return_channel else None
+    if config.return_channel and config.return_channel.token_env:
+        token = os.environ.get(config.return_channel.token_env)
+        if token:
+            token_hash = hashlib.sha256(token.encode()).hexdigest()
+        else:
+            report.warnings.append(
+                f"shipper {config.code}: environment variable {config.return_channel.token_env} is not set"
+            )
+    stock = {"mode": "unlimited"} if config.stock == "unlimited" else {"mode": "table", "skus": config.stock}
+    values = {
+        "name": config.name or config.code,
+        "kind": config.kind,
+        "active": config.active,
+        "priority": config.priority,
+        "carrier": config.carrier,
+        "services": list(config.services),
+        "countries": list(config.countries),
+        "max_weight_g": config.max_weight_g,
+        "max_length_mm": config.max_length_mm,
+        "max_width_mm": config.max_width_mm,
+        "max_height_mm": config.max_height_mm,
+        "max_girth_mm": config.max_girth_mm,
+        "price_table": _jsonable([row.model_dump() for row in config.price]),
+        "transit_days": config.transit_days,
+        "confirmation_deadline": config.confirmation_deadline,
+        "stock": stock,
+        "transport": config.transport.model_dump() if config.transport else None,
+        "document_format": config.format or "",
+        "return_channel": return_channel,
+    }
+    if token_hash:
+        values["webhook_token_hash"] = token_hash
+    _upsert(Shipper, {"code": config.code}, values, f"shipper {config.code}", report)
+
+
+def _apply_hold_rule(config, report: ApplyReport) -> None:
+    from orderpilot.orders.models import HoldRule
+
+    values = {
+        "when": config.when,
+        "params": _jsonable(config.params),
+        "channels": list(config.channels),
+        "active": config.active,
+    }
+    _upsert(HoldRule, {"code": config.code}, values, f"hold rule {config.code}", report)

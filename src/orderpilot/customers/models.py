@@ -1,0 +1,50 @@
+"""Customers and their addresses; matching keys are stored normalised beside the originals."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Customer(models.Model):
+    """A buyer, found again by normalised email or by normalised name and address."""
+
+    email = models.EmailField(blank=True)
+    email_key = models.CharField(max_length=254, blank=True, db_index=True)
+    name = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    vat_id = models.CharField(_("VAT ID"), max_length=32, blank=True)
+    phone = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=8, default="de")
+    is_business = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name or self.email or f"#{self.pk}"
+
+
+class Address(models.Model):
+    """A postal address of a customer; ``match_key`` is its normalised name + address."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    name = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    address2 = models.CharField(max_length=200, blank=True)
+    postal_code = models.CharField(max_length=16, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    match_key = models.CharField(max_length=500, db_index=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "match_key"], name="address_unique_per_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.street}, {self.postal_code} {self.city}, {self.country}"

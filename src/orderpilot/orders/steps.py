@@ -1,0 +1,46 @@
+"""The engine's steps for orders before shipping. Each runs under the order's row lock."""
+
+from __future__ import annotations
+
+from orderpilot.catalog.models import Product
+
+from .holds import OrderFacts, Rule, evaluate
+from .models import HoldRule, SalesOrder
+from .services import hold_order, transition_order, wait_order
+from .states import OrderStatus
+
+
+def review_imported_order(order: SalesOrder) -> None:
+    """Release an imported order at once unless the marketplace still holds it or a rule fires."""
+    if order.awaiting_marketplace:
+        wait_order(order, until=None, reason="waiting for the marketplace to release the order")
+        return
+    firings = evaluate(order_facts(order), active_rules(), overridden=order.overridden_rules)
+    if firings:
+        hold_order(order, firings)
+    else:
+        transition_order(order, OrderStatus.RELEASED, reason="no hold rule fired")
+
+
+def order_facts(order: SalesOrder) -> OrderFacts:
+    lines = list(order.lines.all())
+    skus = {line.sku for line in lines}
+    known = set(Product.objects.filter(sku__in=skus, active=True).values_list("sku", flat=True))
+    return OrderFacts(
+        channel=order.channel.code,
+        total_gross=order.total_gross,
+        currency=order.currency,
+        buyer_note=order.buyer_note,
+        gift_message=order.gift_message,
+        customized_skus=tuple(sorted(line.sku for line in lines if line.customization)),
+        unknown_skus=tuple(sorted(skus - known)),
+        shipping_address={k: str(v) for k, v in (order.shipping_address or {}).items()},
+        cancellation_requested=order.cancellation_requested,
+    )
+
+
+def active_rules() -> list[Rule]:
+    return [
+        Rule(code=r.code, when=r.when, params=r.params, channels=tuple(r.channels))
+        for r in HoldRule.objects.filter(active=True)
+    ]

@@ -1,0 +1,1 @@
+"""Settings packages: ``base`` (from the environment, embedded defaults) and ``test``."""
