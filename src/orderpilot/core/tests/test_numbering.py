@@ -1,0 +1,36 @@
+import datetime as dt
+
+import pytest
+from django.db import transaction
+
+from orderpilot.core.numbering import next_number
+
+pytestmark = pytest.mark.django_db
+
+AT = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+
+
+def test_numbers_are_consecutive_and_formatted():
+    with transaction.atomic():
+        numbers = [next_number("invoice", pattern="RE-{year}-{seq:06}", at=AT) for _ in range(3)]
+    assert numbers == ["RE-2026-000001", "RE-2026-000002", "RE-2026-000003"]
+
+
+def test_a_rolled_back_transaction_burns_no_number():
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        next_number("invoice", pattern="RE-{seq}", at=AT)
+        1 / 0  # noqa: B018
+    with transaction.atomic():
+        assert next_number("invoice", pattern="RE-{seq}", at=AT) == "RE-1"
+
+
+def test_each_year_counts_from_one():
+    with transaction.atomic():
+        assert next_number("dn", pattern="LS-{year}-{seq}", at=AT) == "LS-2026-1"
+        assert next_number("dn", pattern="LS-{year}-{seq}", at=AT.replace(year=2027)) == "LS-2027-1"
+
+
+@pytest.mark.django_db(transaction=True)  # the default test wraps everything in a transaction
+def test_outside_a_transaction_is_refused():
+    with pytest.raises(RuntimeError):
+        next_number("x", pattern="{seq}", at=AT)
