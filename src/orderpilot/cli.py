@@ -49,6 +49,8 @@ def _role_command(role: str, *, host: str = "127.0.0.1", port: int = 8000, extra
             "--loglevel", os.environ.get("ORDERPILOT_LOG_LEVEL", "INFO"),
             "--concurrency", os.environ.get("ORDERPILOT_WORKER_CONCURRENCY", "2"),
             "--without-gossip", "--without-mingle",
+            # a node name of its own, so that several workers can run on one machine
+            *([] if any(a in (extra or []) for a in ("-n", "--hostname")) else ["--hostname", f"orderpilot-{os.getpid()}@%h"]),
             *(extra or []),
         ]
     if role == "scheduler":

@@ -7,6 +7,7 @@ by its path, e.g. ``shippers[1].price[0].eur``.
 from __future__ import annotations
 
 import re
+import warnings
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -145,21 +146,26 @@ class NotificationsConfig(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class CompanyConfig(Strict):
-    name: str
-    street: str = ""
-    postal_code: str = ""
-    city: str = ""
-    country: Country = "DE"
-    vat_id: str = ""
-    tax_number: str = ""
-    iban: str = ""
-    bic: str = ""
-    bank: str = ""
-    email: str = ""
-    phone: str = ""
-    register: str = ""
-    managing_director: str = ""
+# ``register`` (the trade register entry) is also ``ABCMeta.register`` on the model *class*, which
+# makes pydantic warn on every import; instances are unaffected, so the warning is silenced here.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message='Field name "register"', category=UserWarning)
+
+    class CompanyConfig(Strict):
+        name: str
+        street: str = ""
+        postal_code: str = ""
+        city: str = ""
+        country: Country = "DE"
+        vat_id: str = ""
+        tax_number: str = ""
+        iban: str = ""
+        bic: str = ""
+        bank: str = ""
+        email: str = ""
+        phone: str = ""
+        register: str = ""
+        managing_director: str = ""
 
 
 class HoldRuleConfig(BaseModel):

@@ -508,7 +508,7 @@ BAD_FILES = {
     ),
     "duplicate shipper codes": (
         VALID_SHIPPER + VALID_SHIPPER,
-        "shippers: code 'warehouse' appears twice",
+        "(file): shippers: code 'warehouse' appears twice",
     ),
     "external shipper without transport": (
         VALID_SHIPPER + '[[shippers]]\ncode = "dhl"\n',
