@@ -7,6 +7,7 @@ Connectors map their wire format to these dataclasses (pure) and do their I/O th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
@@ -85,16 +86,46 @@ class ChannelOrder:
 
 @dataclass(frozen=True)
 class OrderPage:
+    """One page of a poll. Import its orders, then store ``resume``; the last page of a poll
+    carries the new ``watermark`` (the channel's time up to which every change was seen)."""
+
     orders: tuple[ChannelOrder, ...]
-    #: the channel's time up to which this poll saw every change; the next watermark
-    watermark: dt.datetime
+    resume: dict[str, Any] | None = None
+    watermark: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentConfirmation:
+    """One package to confirm to the marketplace."""
+
+    order_external_id: str
+    package_reference: int
+    carrier: str
+    tracking_number: str
+    shipped_at: dt.datetime
+    #: (the channel's line id, quantity) for every line in this package
+    items: tuple[tuple[str, int], ...]
+    shipping_method: str = ""
 
 
 @runtime_checkable
 class ChannelConnector(Protocol):
-    """Fetches orders from one configured channel. Further operations (confirm shipment, payouts,
-    review requests) are added to this interface by the issues that need them."""
+    """What OrderPilot needs from a sales channel. Further operations (payouts, review requests,
+    invoice upload) join this interface with the issues that need them."""
 
-    def fetch_changed_orders(self, *, since: dt.datetime | None) -> OrderPage:
-        """All orders created or changed after ``since`` (``None``: the first poll)."""
+    def fetch_changed_orders(
+        self, *, since: dt.datetime | None, resume: dict[str, Any] | None
+    ) -> Iterator[OrderPage]:
+        """Pages of orders created or changed after ``since`` (``None``: the first poll).
+
+        ``resume`` is the last page's ``resume`` of an interrupted poll: continue from there.
+        Raises RetryableError when the channel asks to wait (rate limit); pages already yielded stay.
+        """
+        ...
+
+    def confirm_shipment(self, confirmation: ShipmentConfirmation) -> dict[str, Any]:
+        """Tell the marketplace a package left, with its tracking number; idempotent per package.
+
+        Raises TerminalError when the marketplace refuses the data (a person must look).
+        """
         ...

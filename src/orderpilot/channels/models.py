@@ -37,6 +37,9 @@ class Channel(models.Model):
     last_poll_ok_at = models.DateTimeField(null=True, blank=True)
     last_poll_error = models.TextField(blank=True)
     watermark = models.DateTimeField(null=True, blank=True)
+    poll_resume = models.JSONField(
+        null=True, blank=True, help_text=_("where an interrupted poll continues (e.g. a pagination token)")
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -9,7 +9,9 @@ from .base import ChannelConnector
 from .models import Channel
 
 #: Kinds whose connector is installed. A channel of another kind is kept but not polled.
-CONNECTORS: dict[str, str] = {}
+CONNECTORS: dict[str, str] = {
+    "amazon": "orderpilot.channels.amazon.connector.AmazonConnector",
+}
 
 
 def connector_for(channel: Channel) -> ChannelConnector:

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orderpilot.core.dispatch import kick
-from orderpilot.core.exceptions import OrderPilotError
+from orderpilot.core.exceptions import OrderPilotError, RetryableError
 from orderpilot.core.locking import lock_due
 from orderpilot.customers.services import match_or_create_customer
 from orderpilot.orders.models import OrderLine, SalesOrder
@@ -46,20 +46,34 @@ def poll_due_channels() -> int:
 
 
 def poll_channel(channel: Channel) -> int:
-    """Fetch changed orders since the watermark and import each; the watermark moves only after all."""
+    """Import every order changed since the watermark, page by page.
+
+    After each page the place to resume is stored, so a poll interrupted by a rate limit goes on
+    where it stopped; the watermark moves only when the last page is in.
+    """
+    imported = 0
     try:
-        page = connector_for(channel).fetch_changed_orders(since=channel.watermark)
+        connector = connector_for(channel)
+        for page in connector.fetch_changed_orders(since=channel.watermark, resume=channel.poll_resume):
+            for channel_order in page.orders:
+                if import_order(channel, channel_order).outcome != "unchanged":
+                    imported += 1
+            fields = {"poll_resume": page.resume}
+            if page.watermark is not None:
+                fields.update(watermark=page.watermark, last_poll_ok_at=timezone.now(), last_poll_error="")
+            Channel.objects.filter(pk=channel.pk).update(**fields)
+            channel.poll_resume = page.resume
+            if page.watermark is not None:
+                channel.watermark = page.watermark
+    except RetryableError as exc:
+        fields = {"last_poll_error": str(exc)[:2000]}
+        if exc.retry_after:  # the channel asked us to wait longer than the interval
+            fields["next_poll_at"] = timezone.now() + dt.timedelta(seconds=exc.retry_after)
+        Channel.objects.filter(pk=channel.pk).update(**fields)
+        logger.info("polling %s paused: %s", channel.code, exc)
     except OrderPilotError as exc:
         Channel.objects.filter(pk=channel.pk).update(last_poll_error=str(exc)[:2000])
-        logger.warning("polling %s failed: %s", channel.code, exc)
-        return 0
-    imported = 0
-    for channel_order in page.orders:
-        if import_order(channel, channel_order).outcome != "unchanged":
-            imported += 1
-    Channel.objects.filter(pk=channel.pk).update(
-        watermark=page.watermark, last_poll_ok_at=timezone.now(), last_poll_error=""
-    )
+        logger.warning("polling %s stopped: %s", channel.code, exc)
     return imported
 
 
@@ -171,3 +185,55 @@ def _attach_customer(order: SalesOrder, incoming: ChannelOrder) -> None:
         {"email": "found by email", "address": "found by name and address", "new": "new customer"}[match.how],
         data={"customer": match.customer.pk, "how": match.how},
     )
+
+
+def queue_shipment_confirmation(package) -> None:
+    """Queue the marketplace confirmation of ``package`` (in the caller's transaction), if the
+    channel confirms shipments. Called when a tracking number arrives; idempotent per package."""
+    from orderpilot.core.outbox import enqueue_message
+
+    order = package.shipment.order
+    if order.channel.kind not in CONFIRMING_KINDS:
+        return
+    enqueue_message(
+        "marketplace.confirm_shipment",
+        key=f"confirm:{order.channel.code}:{order.external_id}:{package.reference}",
+        payload={"package": package.pk},
+        order=order,
+    )
+
+
+#: channel kinds whose marketplace must be told about every shipment
+CONFIRMING_KINDS = frozenset({"amazon", "ebay", "gambio"})
+
+
+def deliver_shipment_confirmation(message) -> dict:
+    """Outbox handler: confirm one package to the order's marketplace."""
+    from orderpilot.shipping.models import Package
+
+    from .base import ShipmentConfirmation
+
+    package = Package.objects.select_related("shipment__order__channel").get(pk=message.payload["package"])
+    order = package.shipment.order
+    items = tuple(
+        (line.order_line.external_line_id, line.quantity)
+        for line in package.shipment.lines.select_related("order_line")
+    )
+    confirmation = ShipmentConfirmation(
+        order_external_id=order.external_id,
+        package_reference=package.reference,
+        carrier=package.carrier,
+        tracking_number=package.tracking_number,
+        shipped_at=package.shipped_at,
+        items=items,
+    )
+    return connector_for(order.channel).confirm_shipment(confirmation)
+
+
+def mark_marketplace_confirmed(message) -> None:
+    """Runs when the marketplace accepted a confirmation (in the transaction that records it)."""
+    order = SalesOrder.objects.select_for_update().get(pk=message.order_id)
+    if order.marketplace_confirmed_at is None:
+        order.marketplace_confirmed_at = timezone.now()
+        order.save(update_fields=["marketplace_confirmed_at", "updated_at"])
+    record_event(order, "marketplace_confirmed", f"package {message.payload['package']}", data=message.result)

@@ -112,3 +112,28 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RateLimitBucket(models.Model):
+    """A token bucket for one rate-limited operation, shared by every worker through the database.
+
+    :param key: e.g. ``amazon:<seller>:searchOrders``.
+    :param tokens: tokens left at ``updated_at``; refilled at ``rate`` per second up to ``burst``.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    rate = models.FloatField()
+    burst = models.PositiveIntegerField()
+    tokens = models.FloatField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("rate limit bucket")
+        verbose_name_plural = _("rate limit buckets")
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gt=0), name="ratelimit_rate_positive"),
+            models.CheckConstraint(condition=Q(tokens__gte=0), name="ratelimit_tokens_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.tokens:.2f}/{self.burst}"

@@ -36,11 +36,13 @@ logger = logging.getLogger(__name__)
 HANDLERS: dict[str, str] = {
     "email": "orderpilot.notifications.delivery.deliver_email",
     "shipment.transmit": "orderpilot.shipping.transmission.deliver_transmission",
+    "marketplace.confirm_shipment": "orderpilot.channels.services.deliver_shipment_confirmation",
 }
 
 #: Outbox kinds whose delivery changes state: run in the transaction that records ``sent``.
 ON_SENT: dict[str, str] = {
     "shipment.transmit": "orderpilot.shipping.services.mark_shipment_transmitted",
+    "marketplace.confirm_shipment": "orderpilot.channels.services.mark_marketplace_confirmed",
 }
 
 BACKOFF_BASE_SECONDS = 15.0

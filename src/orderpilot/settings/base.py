@@ -187,6 +187,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Orders, customers, tickets, shipping confirmations and invoices.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # like the rest of /api/ (CONTRACT.md §3): anonymous requests get 401/403
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- background work -------------------------------------------------------------------------
@@ -223,5 +225,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ORDERPILOT_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # sp_api logs request headers (access tokens) at DEBUG: never let that through
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "sp_api": {"level": "WARNING"}},
 }

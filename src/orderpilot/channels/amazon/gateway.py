@@ -1,0 +1,249 @@
+"""The one place that talks to the Selling Partner API (python-amazon-sp-api behind it).
+
+It alone knows endpoints and credentials; it takes a token from the shared per-operation bucket
+before every request (so no worker ever exceeds Amazon's published rate), retries 429 and 5xx
+with exponential backoff and jitter, adopts the rate Amazon announces in
+``x-amzn-RateLimit-Limit``, and turns every failure into RetryableError or TerminalError.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sp_api.api.orders.orders_2026_01_01 import OrdersV20260101
+from sp_api.api.orders.orders_v0 import OrdersV0
+from sp_api.auth import AccessTokenClient
+from sp_api.auth.exceptions import AuthorizationError
+from sp_api.base import ApiResponse
+from sp_api.base.exceptions import (
+    SellingApiException,
+    SellingApiForbiddenException,
+    SellingApiRequestThrottledException,
+    SellingApiServerException,
+    SellingApiTemporarilyUnavailableException,
+)
+
+from orderpilot.core import ratelimit
+from orderpilot.core.exceptions import ConfigurationError, RetryableError, TerminalError
+
+from ..models import Channel
+from ..secrets import channel_secret
+
+logger = logging.getLogger(__name__)
+
+#: Amazon's published default usage plans (rate per second, burst), from the API models.
+USAGE_PLANS: dict[str, tuple[float, int]] = {
+    "searchOrders": (0.0056, 20),
+    "getOrder": (0.5, 30),
+    "confirmShipment": (2.0, 10),
+    "getReports": (0.0222, 10),
+    "getReportDocument": (0.0167, 15),
+    "getSolicitationActionsForOrder": (1.0, 5),
+    "createProductReviewAndSellerFeedbackSolicitation": (1.0, 5),
+    "createFeedDocument": (0.5, 15),
+    "createFeed": (0.0083, 15),
+    "getFeed": (2.0, 15),
+    "sendInvoice": (1.0, 5),
+}
+ORDERS_INCLUDED_DATA = ["BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT", "CANCELLATION", "PACKAGES"]
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class OrdersPage:
+    orders: list[dict[str, Any]]
+    next_token: str | None
+    last_updated_before: str | None
+
+
+class AmazonGateway:
+    """SP-API access for one channel.
+
+    :param max_wait: seconds a call may wait for a rate-limit token or a backoff in this process;
+        longer waits raise RetryableError with ``retry_after`` so the caller retries later.
+    """
+
+    def __init__(self, channel: Channel, *, max_wait: float = 5.0, timeout: float = 30.0):
+        self.channel = channel
+        self.max_wait = max_wait
+        marketplace_ids = (channel.settings or {}).get("marketplace_ids") or []
+        if not channel.endpoint or not marketplace_ids:
+            raise ConfigurationError(f"channel {channel.code}: endpoint and marketplace_ids are required")
+        self.marketplace_ids = list(marketplace_ids)
+        self._marketplace = SimpleNamespace(
+            endpoint=channel.endpoint.rstrip("/"), marketplace_id=self.marketplace_ids[0], region="eu-west-1"
+        )
+        self._credentials = {
+            "refresh_token": channel_secret(channel, "refresh_token"),
+            "lwa_app_id": channel_secret(channel, "client_id"),
+            "lwa_client_secret": channel_secret(channel, "client_secret"),
+        }
+        self._token_client = _token_client_class((channel.settings or {}).get("token_endpoint", ""))
+        self._timeout = timeout
+        self._clients: dict[type, Any] = {}
+        #: rates Amazon announced for this seller (x-amzn-RateLimit-Limit); they replace the defaults
+        self._announced: dict[str, float] = {}
+
+    # --- operations -----------------------------------------------------------------------------
+    def search_orders(self, *, last_updated_after: str, next_token: str | None = None) -> OrdersPage:
+        if next_token:
+            params: dict[str, Any] = {"paginationToken": next_token}
+        else:
+            params = {"lastUpdatedAfter": last_updated_after, "fulfilledBy": ["MERCHANT"]}
+        params.update(
+            marketplaceIds=self.marketplace_ids, includedData=ORDERS_INCLUDED_DATA, maxResultsPerPage=100
+        )
+        response = self._call("searchOrders", self._client(OrdersV20260101).search_orders, **params)
+        body = response.payload or {}
+        if "orders" not in body:
+            raise RetryableError("searchOrders answered without 'orders'")
+        return OrdersPage(
+            orders=body["orders"],
+            next_token=(body.get("pagination") or {}).get("nextToken"),
+            last_updated_before=body.get("lastUpdatedBefore"),
+        )
+
+    def get_order(self, order_id: str) -> dict[str, Any]:
+        response = self._call(
+            "getOrder", self._client(OrdersV20260101).get_order, order_id, includedData=ORDERS_INCLUDED_DATA
+        )
+        order = (response.payload or {}).get("order")
+        if not order:
+            raise RetryableError(f"getOrder {order_id} answered without 'order'")
+        return order
+
+    def confirm_shipment(self, order_id: str, package_detail: dict[str, Any]) -> None:
+        self._call(
+            "confirmShipment",
+            self._client(OrdersV0).confirm_shipment,
+            order_id,
+            marketplaceId=self.marketplace_ids[0],
+            packageDetail=package_detail,
+        )
+
+    # --- plumbing -------------------------------------------------------------------------------
+    def _client(self, cls: type) -> Any:
+        if cls not in self._clients:
+            self._clients[cls] = _with_real_host(cls)(
+                self._marketplace,
+                credentials=self._credentials,
+                timeout=self._timeout,
+                auth_token_client_class=self._token_client,
+            )
+        return self._clients[cls]
+
+    def bucket_key(self, operation: str) -> str:
+        return f"amazon:{self.channel.code}:{operation}"
+
+    def _call(self, operation: str, function: Callable[..., ApiResponse], *args: Any, **kwargs: Any) -> ApiResponse:
+        default_rate, burst = USAGE_PLANS[operation]
+        rate = self._announced.get(operation, default_rate)
+        key = self.bucket_key(operation)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            self._wait_for_token(operation, key, rate=rate, burst=burst)
+            try:
+                response = function(*args, **kwargs)
+            except SellingApiRequestThrottledException as exc:
+                ratelimit.drain(key)
+                announced = _announced_rate(exc.headers)
+                delay = _backoff(attempt, floor=1.0 / (announced or rate))
+                error: Exception = exc
+            except (SellingApiServerException, SellingApiTemporarilyUnavailableException) as exc:
+                delay, error = _backoff(attempt), exc
+            except SellingApiForbiddenException as exc:
+                _forget_access_token()  # an expired or revoked token: fetch a new one once
+                if attempt > 1:
+                    raise TerminalError(f"{operation}: access denied: {_describe(exc)}") from exc
+                delay, error = 0.0, exc
+            except SellingApiException as exc:
+                raise TerminalError(f"{operation}: {_describe(exc)}") from exc
+            except AuthorizationError as exc:
+                raise TerminalError(f"Login with Amazon refused the credentials: {exc}") from exc
+            except httpx.TransportError as exc:
+                delay, error = _backoff(attempt), exc
+            else:
+                announced = _announced_rate(response.headers)
+                if announced:
+                    self._announced[operation] = announced
+                return response
+            logger.info("%s attempt %d failed (%s); next in %.1fs", operation, attempt, type(error).__name__, delay)
+            if delay > self.max_wait or attempt == MAX_ATTEMPTS:
+                raise RetryableError(f"{operation}: {_describe(error)}", retry_after=delay) from error
+            time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _wait_for_token(self, operation: str, key: str, *, rate: float, burst: int) -> None:
+        while True:
+            wait = ratelimit.take_token(key, rate=rate, burst=burst)
+            if wait == 0.0:
+                return
+            if wait > self.max_wait:
+                raise RetryableError(f"{operation}: rate limit reached, next call allowed in {wait:.0f}s", retry_after=wait)
+            time.sleep(wait)
+
+
+def iterate_orders(gateway: AmazonGateway, *, last_updated_after: str, next_token: str | None = None) -> Iterator[OrdersPage]:
+    """Pages of searchOrders from ``last_updated_after`` (or from ``next_token`` to continue)."""
+    page = gateway.search_orders(last_updated_after=last_updated_after, next_token=next_token)
+    yield page
+    while page.next_token:
+        page = gateway.search_orders(last_updated_after=last_updated_after, next_token=page.next_token)
+        yield page
+
+
+def _backoff(attempt: int, *, floor: float = 0.0) -> float:
+    return max(floor, min(60.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0))  # noqa: S311
+
+
+def _announced_rate(headers: Any) -> float | None:
+    try:
+        value = (headers or {}).get("x-amzn-RateLimit-Limit")
+        return float(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, SellingApiException):
+        return f"{exc.code} {exc.amzn_code or ''} {exc.message or ''}".strip()
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _forget_access_token() -> None:
+    from sp_api.auth import access_token_client
+
+    access_token_client.cache.clear()
+
+
+def _token_client_class(token_endpoint: str) -> type[AccessTokenClient]:
+    """Login with Amazon at ``token_endpoint`` (default: Amazon's own)."""
+    if not token_endpoint:
+        return AccessTokenClient
+    parts = urlsplit(token_endpoint)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigurationError(f"token_endpoint {token_endpoint!r} is not an http(s) URL")
+    return type(
+        "ConfiguredAccessTokenClient",
+        (AccessTokenClient,),
+        {"scheme": f"{parts.scheme}://", "host": parts.netloc, "path": parts.path or "/auth/o2/token"},
+    )
+
+
+def _with_real_host(cls: type) -> type:
+    """The library derives the Host header by cutting 8 characters (``https://``) off the endpoint;
+    that breaks ``http://`` endpoints such as the simulator. Send the endpoint's real host."""
+
+    def headers(self) -> dict[str, str]:
+        values = cls.headers.fget(self)
+        values["host"] = urlsplit(self.endpoint).netloc
+        return values
+
+    return type(f"Configured{cls.__name__}", (cls,), {"headers": property(headers)})
