@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.apps import apps
@@ -79,7 +79,6 @@ def row_counts() -> dict[str, int]:
     return {m._meta.label: m._default_manager.count() for m in apps.get_models() if m is not Session}
 
 
-
 @pytest.fixture
 def held_order(channel, products, channel_order_factory):
     """An order held by a buyer-note rule, with its open hold ticket."""
@@ -94,6 +93,7 @@ def held_order(channel, products, channel_order_factory):
     order.refresh_from_db()
     assert order.status == "on_hold"
     return order, Ticket.objects.get(order=order, status="open")
+
 
 # --- the walk itself -----------------------------------------------------------------------------
 
@@ -110,7 +110,8 @@ def test_the_walk_finds_every_part_of_the_site():
         "/admin/",
         "/admin/login/",
         "/admin/orders/salesorder/1/change/",
-        "/admin/orders/",
+        "/admin/auth/",
+        "/admin/x",
         "/api/health/",
         "/api/schema/",
         "/api/orders/",
@@ -156,16 +157,31 @@ def test_anonymous_request_is_refused_unless_allowed(client, url, method):
         assert response.status_code in (401, 403)
         assert "results" not in response.content.decode()
     elif url_kind(url) == "admin":
+        # LoginRequiredMiddleware sends the admin site's own pages to the admin login; Django marks
+        # only those, so the model admin pages (/admin/<app>/<model>/…) go to the cockpit login.
+        # Both lead back to the page through ``next``.
         assert response.status_code == 302
         location = urlsplit(response["Location"])
-        if url == "/admin/logout/":
-            assert location.path == "/admin/"  # and from there to the admin login (asserted for /admin/)
-        else:
-            assert location.path == "/admin/login/"
+        assert location.path in ("/admin/login/", "/login/")
+        assert parse_qs(location.query) == {"next": [url]}
     else:
         assert response.status_code == 302
-        assert urlsplit(response["Location"]).path == "/login/"
+        location = urlsplit(response["Location"])
+        assert (location.path, parse_qs(location.query)) == ("/login/", {"next": [url]})
     assert row_counts() == before
+
+
+@pytest.mark.django_db
+def test_anonymous_admin_index_redirects_to_the_admin_login(client):
+    # given: nobody logged in
+
+    # when
+    response = client.get("/admin/", follow=True)
+
+    # then
+    assert response.redirect_chain == [("/admin/login/?next=/admin/", 302)]
+    assert response.status_code == 200
+    assert set(form_inputs(response.content.decode())) >= {"username", "password"}
 
 
 @pytest.mark.django_db
@@ -188,10 +204,13 @@ def test_static_files_are_served_without_login(client):
 
     # when
     response = client.get("/static/cockpit/cockpit.css")
+    body = b"".join(response.streaming_content)
+    response.close()
 
     # then
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/css")
+    assert body != b""
 
 
 @pytest.mark.django_db
@@ -265,8 +284,6 @@ def test_logged_in_normal_user_is_not_let_into_the_admin(client, django_user_mod
 # --- ORDERPILOT_API_TOKEN -------------------------------------------------------------------------
 
 
-
-
 @pytest.mark.django_db
 @override_settings(ORDERPILOT_API_TOKEN="env-token-4f1c2b")
 def test_environment_token_authenticates_as_the_first_superuser(client, django_user_model, held_order):
@@ -279,7 +296,10 @@ def test_environment_token_authenticates_as_the_first_superuser(client, django_u
     # when
     listing = client.get("/api/orders/", HTTP_AUTHORIZATION="Token env-token-4f1c2b")
     release = client.post(
-        f"/api/orders/{order.pk}/release/", {}, content_type="application/json", HTTP_AUTHORIZATION="Token env-token-4f1c2b"
+        f"/api/orders/{order.pk}/release/",
+        {},
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Token env-token-4f1c2b",
     )
 
     # then
@@ -303,7 +323,10 @@ def test_a_wrong_token_gets_401_and_changes_nothing(client, django_user_model, h
     # when
     listing = client.get("/api/orders/", HTTP_AUTHORIZATION="Token env-token-WRONG")
     release = client.post(
-        f"/api/orders/{order.pk}/release/", {}, content_type="application/json", HTTP_AUTHORIZATION="Token env-token-WRONG"
+        f"/api/orders/{order.pk}/release/",
+        {},
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Token env-token-WRONG",
     )
 
     # then
@@ -336,7 +359,7 @@ def test_no_environment_token_configured_means_no_token_accepted(client, django_
     django_user_model.objects.create_superuser("first-admin", password="x")
 
     # when
-    response = client.get("/api/orders/", HTTP_AUTHORIZATION="Token ")
+    response = client.get("/api/orders/", HTTP_AUTHORIZATION="Token any-guess")
 
     # then
     assert response.status_code == 401

@@ -6,6 +6,7 @@ import hmac
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 
@@ -26,3 +27,13 @@ class EnvironmentTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class EnvironmentTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the environment token in the OpenAPI schema (same header as stored tokens)."""
+
+    target_class = "orderpilot.api.authentication.EnvironmentTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization", "description": "Token <token>"}

@@ -143,12 +143,15 @@ class TicketResolveApi(APIView):
         data = serializers.TicketResolveInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ticket = get_object_or_404(Ticket, pk=pk)
-        ticket = resolve_ticket(
-            ticket,
-            actor=Actor.for_user(request.user),
-            requeue=data.validated_data["requeue"],
-            resolution=data.validated_data["resolution"],
-        )
+        try:
+            ticket = resolve_ticket(
+                ticket,
+                actor=Actor.for_user(request.user),
+                requeue=data.validated_data["requeue"],
+                resolution=data.validated_data["resolution"],
+            )
+        except IllegalTransition as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(serializers.TicketSerializer(ticket).data)
 
 

@@ -90,14 +90,25 @@ def resolve_ticket(ticket: Ticket, *, actor: Actor, requeue: bool, resolution: s
     """Close ``ticket``; with ``requeue`` put its order back into automatic processing.
 
     A held order is released (its hold rules overridden); an order whose processing stopped on an
-    error is made due again at the step where it stopped.
+    error is made due again at the step where it stopped. A hold ticket cannot be closed without
+    requeue while its order is still on hold: the order would wait with nobody looking at it.
+
+    :raises IllegalTransition: for that case; nothing is changed.
     """
+    from orderpilot.core.exceptions import IllegalTransition
     from orderpilot.orders.models import SalesOrder
     from orderpilot.orders.services import release_order, schedule_order
     from orderpilot.orders.states import OrderStatus
 
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if (
+            not requeue
+            and ticket.reason == TicketReason.HOLD
+            and ticket.order_id
+            and SalesOrder.objects.filter(pk=ticket.order_id, status=OrderStatus.ON_HOLD).exists()
+        ):
+            raise IllegalTransition("the order is still on hold: release it (requeue) or cancel it first")
         close_ticket(ticket, actor=actor, resolution=resolution or "resolved")
         if requeue and ticket.order_id:
             order = SalesOrder.objects.select_for_update().get(pk=ticket.order_id)

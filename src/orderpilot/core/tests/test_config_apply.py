@@ -1,4 +1,5 @@
 """``orderpilot config apply FILE.toml`` (CONTRACT.md §2): the full example, idempotence, refusals."""
+# ruff: noqa: E501  (the CONTRACT.md example is kept verbatim, long comment lines included)
 
 from __future__ import annotations
 
@@ -313,7 +314,11 @@ def test_webhook_token_is_stored_only_as_its_sha256(tmp_path, contract_env):
     token = SECRETS["FREIGHT_TOKEN"]
     assert freight.webhook_token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert freight.return_channel == {"kind": "webhook", "token_env": "FREIGHT_TOKEN"}
-    assert freight.transport == {"kind": "email", "to": "dispo@freight.example", "smtp_url": "smtp://127.0.0.1:2525"}
+    assert freight.transport == {
+        "kind": "email",
+        "to": "dispo@freight.example",
+        "smtp_url": "smtp://127.0.0.1:2525",
+    }
     assert freight.document_format == "pdf"
     table = connection.ops.quote_name(Shipper._meta.db_table)
     with connection.cursor() as cursor:
@@ -334,7 +339,10 @@ def test_stock_table_is_stored_per_sku(tmp_path):
     apply(path)
 
     # then
-    assert Shipper.objects.get(code="warehouse").stock == {"mode": "table", "skus": {"MUG-01": 100, "LAMP-02": 0}}
+    assert Shipper.objects.get(code="warehouse").stock == {
+        "mode": "table",
+        "skus": {"MUG-01": 100, "LAMP-02": 0},
+    }
 
 
 @pytest.mark.django_db
@@ -413,7 +421,12 @@ def test_applying_the_same_file_twice_changes_nothing_the_second_time(tmp_path, 
     # given
     path = write(tmp_path, CONTRACT_EXAMPLE)
     apply(path)
-    counts = (Channel.objects.count(), Product.objects.count(), Shipper.objects.count(), HoldRule.objects.count())
+    counts = (
+        Channel.objects.count(),
+        Product.objects.count(),
+        Shipper.objects.count(),
+        HoldRule.objects.count(),
+    )
 
     # when
     out, _ = apply(path)
@@ -421,11 +434,15 @@ def test_applying_the_same_file_twice_changes_nothing_the_second_time(tmp_path, 
     # then
     assert out == "no changes\n"
     assert (
-        Channel.objects.count(),
-        Product.objects.count(),
-        Shipper.objects.count(),
-        HoldRule.objects.count(),
-    ) == counts == (1, 1, 3, 3)
+        (
+            Channel.objects.count(),
+            Product.objects.count(),
+            Shipper.objects.count(),
+            HoldRule.objects.count(),
+        )
+        == counts
+        == (1, 1, 3, 3)
+    )
 
 
 @pytest.mark.django_db
@@ -434,7 +451,7 @@ def test_a_changed_value_is_reported_as_updated(tmp_path, contract_env):
     path = write(tmp_path, CONTRACT_EXAMPLE)
     apply(path)
     changed = CONTRACT_EXAMPLE.replace('poll_interval = "5m"', 'poll_interval = "10m"').replace(
-        'transit_days = 1', 'transit_days = 3'
+        "transit_days = 1", "transit_days = 3"
     )
     path.write_text(changed, encoding="utf-8")
 
@@ -481,7 +498,8 @@ BAD_FILES = {
         "shippers[1].max_weight_g: Input should be a valid integer",
     ),
     "float price": (
-        VALID_SHIPPER + '[[shippers]]\ncode = "dhl"\nkind = "in_house"\nprice = [{ up_to_g = 2000, eur = 4.5 }]\n',
+        VALID_SHIPPER
+        + '[[shippers]]\ncode = "dhl"\nkind = "in_house"\nprice = [{ up_to_g = 2000, eur = 4.5 }]\n',
         'shippers[1].price[0].eur: write prices as strings, e.g. "4.50"',
     ),
     "invalid duration": (
@@ -568,7 +586,7 @@ def test_bad_file_leaves_an_earlier_configuration_untouched(tmp_path, contract_e
     bad = write(
         tmp_path,
         CONTRACT_EXAMPLE.replace('poll_interval = "5m"', 'poll_interval = "1m"').replace(
-            "max_length_mm = 1200", 'max_length_mm = 1200\nmax_weigth_g = 5'
+            "max_length_mm = 1200", "max_length_mm = 1200\nmax_weigth_g = 5"
         ),
         "bad.toml",
     )
@@ -658,7 +676,11 @@ def test_console_script_applies_a_good_file_to_the_database(tmp_path):
 
     # then
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["product MUG-01: created", "shipper warehouse: created", "2 change(s)"]
+    assert result.stdout.splitlines() == [
+        "product MUG-01: created",
+        "shipper warehouse: created",
+        "2 change(s)",
+    ]
     assert list(Shipper.objects.values_list("code", flat=True)) == ["warehouse"]
     assert Product.objects.get(sku="MUG-01").weight_g == 450
 
