@@ -33,7 +33,7 @@ class EnvironmentTokenScheme(OpenApiAuthenticationExtension):
     """Documents the environment token in the OpenAPI schema (same header as stored tokens)."""
 
     target_class = "orderpilot.api.authentication.EnvironmentTokenAuthentication"
-    name = "tokenAuth"
+    name = "environmentTokenAuth"
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": "Authorization", "description": "Token <token>"}
