@@ -704,3 +704,29 @@ def test_console_script_refuses_a_bad_file_with_the_key_path(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
     assert Shipper.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_failure_while_applying_rolls_back_everything(tmp_path, contract_env, monkeypatch):
+    # given a valid file, and a database that fails while the second shipper is written
+    from django.db import IntegrityError
+
+    from orderpilot.core.configuration import apply as apply_module
+
+    written = []
+    original = apply_module._apply_shipper
+
+    def fail_on_second(config, report):
+        if written:
+            raise IntegrityError("simulated failure")
+        written.append(config.code)
+        original(config, report)
+
+    monkeypatch.setattr(apply_module, "_apply_shipper", fail_on_second)
+    path = write(tmp_path, CONTRACT_EXAMPLE)
+    # when
+    with pytest.raises(IntegrityError):
+        apply_module.apply_config_file(path)
+    # then the first shipper, the channel, products and settings written before it are gone too
+    assert written == ["warehouse"]
+    assert nothing_configured()
