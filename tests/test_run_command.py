@@ -66,7 +66,8 @@ def test_run_serves_login_and_stops_all_children(tmp_path, stop_signal):
         assert login is not None, process.stdout.read() if process.poll() is not None else "no answer"
         # then the board redirects to a login form, and the health endpoint answers without login
         assert login.url.path == "/login/"
-        assert 'name="username"' in login.text and 'name="password"' in login.text
+        assert 'name="username"' in login.text
+        assert 'name="password"' in login.text
         assert httpx.get(f"http://127.0.0.1:{port}/api/health/", timeout=5).json()["status"] == "ok"
         children = _children(process.pid)
         assert len(children) >= 3  # gunicorn, celery worker, celery beat (and their own children)

@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _role_command(role: str, *, host: str = "127.0.0.1", port: int = 8000, extra: list[str] | None = None) -> list[str]:
+def _role_command(
+    role: str, *, host: str = "127.0.0.1", port: int = 8000, extra: list[str] | None = None
+) -> list[str]:
     python = sys.executable
     if role == "web":
         return [
@@ -44,13 +46,15 @@ def _role_command(role: str, *, host: str = "127.0.0.1", port: int = 8000, extra
             *(extra or []),
         ]
     if role == "worker":
+        # a node name of its own, so that several workers can run on one machine
+        named = any(a in (extra or []) for a in ("-n", "--hostname"))
+        node = [] if named else ["--hostname", f"orderpilot-{os.getpid()}@%h"]
         return [
             python, "-m", "celery", "-A", "orderpilot.celery:app", "worker",
             "--loglevel", os.environ.get("ORDERPILOT_LOG_LEVEL", "INFO"),
             "--concurrency", os.environ.get("ORDERPILOT_WORKER_CONCURRENCY", "2"),
             "--without-gossip", "--without-mingle",
-            # a node name of its own, so that several workers can run on one machine
-            *([] if any(a in (extra or []) for a in ("-n", "--hostname")) else ["--hostname", f"orderpilot-{os.getpid()}@%h"]),
+            *node,
             *(extra or []),
         ]
     if role == "scheduler":

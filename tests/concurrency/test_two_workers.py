@@ -37,7 +37,7 @@ def test_two_processes_advance_each_order_exactly_once(channel, products, folder
         for _ in range(2)
     ]
     outputs = [w.communicate(timeout=300) for w in workers]
-    for worker, (out, err) in zip(workers, outputs, strict=True):
+    for worker, (_out, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err.decode()
 
     # then: both did work, and every step ran once per order

@@ -25,7 +25,7 @@ class PostalAddress:
     phone: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in self.__dict__.items()}
+        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)

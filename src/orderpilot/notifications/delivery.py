@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -52,6 +51,6 @@ def deliver_email(message) -> dict[str, Any]:
         connection.send_messages([email])
     except smtplib.SMTPRecipientsRefused as exc:
         raise TerminalError(f"recipient refused: {exc.recipients}") from exc
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         raise RetryableError(f"mail server: {exc}") from exc
     return {"message_id": message_id, "to": payload["to"]}

@@ -59,7 +59,8 @@ class Ticket(models.Model):
             ),
             models.CheckConstraint(condition=Q(reason__in=[r.value for r in TicketReason]), name="ticket_reason_valid"),
             models.CheckConstraint(
-                condition=Q(status="closed", closed_at__isnull=False) | (~Q(status="closed") & Q(closed_at__isnull=True)),
+                condition=Q(status="closed", closed_at__isnull=False)
+                | (~Q(status="closed") & Q(closed_at__isnull=True)),
                 name="ticket_closed_has_time",
             ),
         ]

@@ -47,7 +47,8 @@ def open_ticket(
 
 
 def open_dead_letter_ticket(message, *, error: str) -> Ticket:
-    reason = TicketReason.MARKETPLACE_ERROR if message.kind.startswith("marketplace.") else TicketReason.DELIVERY_FAILURE
+    marketplace = message.kind.startswith("marketplace.")
+    reason = TicketReason.MARKETPLACE_ERROR if marketplace else TicketReason.DELIVERY_FAILURE
     order = message.order
     where = f"{order.channel.code} {order.external_id}: " if order else ""
     ticket, _ = open_ticket(

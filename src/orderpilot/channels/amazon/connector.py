@@ -9,8 +9,8 @@ from typing import Any
 from django.utils import timezone
 
 from ..base import OrderPage, ShipmentConfirmation
-from .carriers import amazon_carrier
 from ..models import Channel
+from .carriers import amazon_carrier
 from .gateway import AmazonGateway
 from .mapping import format_time, order_from_v2026, parse_time
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -186,17 +186,10 @@ class AmazonGateway:
             if wait == 0.0:
                 return
             if wait > self.max_wait:
-                raise RetryableError(f"{operation}: rate limit reached, next call allowed in {wait:.0f}s", retry_after=wait)
+                raise RetryableError(
+                    f"{operation}: rate limit reached, next call allowed in {wait:.0f}s", retry_after=wait
+                )
             time.sleep(wait)
-
-
-def iterate_orders(gateway: AmazonGateway, *, last_updated_after: str, next_token: str | None = None) -> Iterator[OrdersPage]:
-    """Pages of searchOrders from ``last_updated_after`` (or from ``next_token`` to continue)."""
-    page = gateway.search_orders(last_updated_after=last_updated_after, next_token=next_token)
-    yield page
-    while page.next_token:
-        page = gateway.search_orders(last_updated_after=last_updated_after, next_token=page.next_token)
-        yield page
 
 
 def _backoff(attempt: int, *, floor: float = 0.0) -> float:

@@ -98,7 +98,9 @@ def order_from_v2026(raw: dict[str, Any], *, default_vat_rate: Decimal = Decimal
     ]
     cancellation_requested = any(((i.get("cancellation") or {}).get("cancellationRequest")) for i in items)
     replacement_of = [
-        a.get("orderId") for a in raw.get("associatedOrders") or [] if a.get("associationType") == "REPLACEMENT_ORIGINAL_ID"
+        a.get("orderId")
+        for a in raw.get("associatedOrders") or []
+        if a.get("associationType") == "REPLACEMENT_ORIGINAL_ID"
     ]
     lines = tuple(_line(item, n, default_vat_rate) for n, item in enumerate(items, start=1))
     shipping = sum((_breakdown(i, "SHIPPING") for i in items), Decimal("0"))

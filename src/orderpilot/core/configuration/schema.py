@@ -27,7 +27,9 @@ from .durations import parse_duration
 
 Duration = Annotated[int, BeforeValidator(parse_duration)]
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$"), BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
+Country = Annotated[
+    str, Field(pattern=r"^[A-Z]{2}$"), BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)
+]
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

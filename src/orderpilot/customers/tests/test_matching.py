@@ -45,7 +45,9 @@ def test_repeat_buyer_found_by_email_despite_case_and_spaces():
 @pytest.mark.django_db
 def test_repeat_buyer_without_email_found_by_normalised_name_and_address():
     first = match_or_create_customer(buyer=Buyer(name="Jürgen Weiß"), address=HOME)
-    variant = PostalAddress(name="JUERGEN WEISS", street="Hauptstr. 5", postal_code="94032", city="passau", country="DE")
+    variant = PostalAddress(
+        name="JUERGEN WEISS", street="Hauptstr. 5", postal_code="94032", city="passau", country="DE"
+    )
     again = match_or_create_customer(buyer=Buyer(name="JUERGEN WEISS"), address=variant)
     assert again.how == "address"
     assert again.customer.pk == first.customer.pk

@@ -12,7 +12,9 @@ CLEAN = OrderFacts(
     gift_message="",
     customized_skus=(),
     unknown_skus=(),
-    shipping_address={"name": "Erika", "street": "Heidestr. 17", "postal_code": "51147", "city": "Köln", "country": "DE"},
+    shipping_address={
+        "name": "Erika", "street": "Heidestr. 17", "postal_code": "51147", "city": "Köln", "country": "DE"
+    },
     cancellation_requested=False,
 )
 
@@ -26,7 +28,8 @@ CASES = [
     ("gift_message", {}, {"gift_message": "Alles Gute!"}, {"message": "Alles Gute!"}),
     ("customisation", {}, {"customized_skus": ("MUG-01",)}, {"skus": ["MUG-01"]}),
     ("unknown_sku", {}, {"unknown_skus": ("X-9",)}, {"skus": ["X-9"]}),
-    ("total_above", {"limit": "1500.00"}, {"total_gross": Decimal("1500.01")}, {"total": "1500.01 EUR", "limit": "1500.00"}),
+    ("total_above", {"limit": "1500.00"}, {"total_gross": Decimal("1500.01")},
+     {"total": "1500.01 EUR", "limit": "1500.00"}),
     ("country_not_in", {"countries": ["DE", "AT"]}, {"shipping_address": {**CLEAN.shipping_address, "country": "CH"}},
      {"country": "CH", "served": ["DE", "AT"]}),
     ("address_incomplete", {}, {"shipping_address": {**CLEAN.shipping_address, "street": "Heidestraße"}},
