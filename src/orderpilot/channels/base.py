@@ -129,3 +129,11 @@ class ChannelConnector(Protocol):
         Raises TerminalError when the marketplace refuses the data (a person must look).
         """
         ...
+
+    def request_review(self, order_external_id: str) -> dict[str, Any]:
+        """Ask the marketplace to send its own review request, once, inside its window.
+
+        Returns ``{"sent": True}``, or ``{"sent": False, "reason": …}`` when the marketplace will
+        not send one (window closed, not eligible). Raises RetryableError while it may still come.
+        """
+        ...

@@ -237,3 +237,18 @@ def mark_marketplace_confirmed(message) -> None:
         order.marketplace_confirmed_at = timezone.now()
         order.save(update_fields=["marketplace_confirmed_at", "updated_at"])
     record_event(order, "marketplace_confirmed", f"package {message.payload['package']}", data=message.result)
+
+
+def deliver_review_request(message) -> dict:
+    """Outbox handler: ask the marketplace to send its review request for one order."""
+    order = SalesOrder.objects.select_related("channel").get(pk=message.payload["order"])
+    result = connector_for(order.channel).request_review(order.external_id)
+    if not result.get("sent") and timezone.now() - order.ordered_at < REVIEW_WINDOW:
+        # not eligible yet (Amazon: from 5 days after the earliest delivery date): ask again tomorrow
+        raise RetryableError(f"no review request possible yet: {result.get('reason', '')}", retry_after=86400)
+    record_event(order, "review_requested" if result.get("sent") else "review_request_skipped", str(result))
+    return result
+
+
+#: how long after the order a marketplace may still accept a review request
+REVIEW_WINDOW = dt.timedelta(days=40)

@@ -37,6 +37,7 @@ HANDLERS: dict[str, str] = {
     "email": "orderpilot.notifications.delivery.deliver_email",
     "shipment.transmit": "orderpilot.shipping.transmission.deliver_transmission",
     "marketplace.confirm_shipment": "orderpilot.channels.services.deliver_shipment_confirmation",
+    "marketplace.request_review": "orderpilot.channels.services.deliver_review_request",
 }
 
 #: Outbox kinds whose delivery changes state: run in the transaction that records ``sent``.

@@ -17,6 +17,9 @@ class Customer(models.Model):
     phone = models.CharField(max_length=64, blank=True)
     language = models.CharField(max_length=8, default="de")
     is_business = models.BooleanField(default=False)
+    email_opt_out = models.BooleanField(
+        _("no review requests"), default=False, help_text=_("the customer asked for no emails beyond the order's")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from orderpilot.catalog.models import Product
+from orderpilot.notifications.policy import MessageKind
+from orderpilot.notifications.services import queue_customer_email
 
 from .holds import OrderFacts, Rule, evaluate
 from .models import HoldRule, SalesOrder
@@ -15,6 +17,7 @@ def review_imported_order(order: SalesOrder) -> None:
     if order.awaiting_marketplace:
         wait_order(order, until=None, reason="waiting for the marketplace to release the order")
         return
+    queue_customer_email(order, MessageKind.ORDER_RECEIVED)
     firings = evaluate(order_facts(order), active_rules(), overridden=order.overridden_rules)
     if firings:
         hold_order(order, firings)

@@ -60,3 +60,11 @@ class AmazonConnector:
             detail["shippingMethod"] = confirmation.shipping_method
         self.gateway.confirm_shipment(confirmation.order_external_id, detail)
         return {"packageReferenceId": detail["packageReferenceId"], "carrierCode": code}
+
+    def request_review(self, order_external_id: str) -> dict[str, Any]:
+        """Solicitations API: check the order's actions first, then create the request (once)."""
+        actions = self.gateway.solicitation_actions(order_external_id)
+        if "productReviewAndSellerFeedback" not in actions:
+            return {"sent": False, "reason": "Amazon offers no review request for this order now"}
+        self.gateway.create_review_solicitation(order_external_id)
+        return {"sent": True}

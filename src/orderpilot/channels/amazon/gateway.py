@@ -129,6 +129,28 @@ class AmazonGateway:
             packageDetail=package_detail,
         )
 
+    def solicitation_actions(self, order_id: str) -> list[str]:
+        from sp_api.api.solicitations.solicitations import Solicitations
+
+        response = self._call(
+            "getSolicitationActionsForOrder",
+            self._client(Solicitations).get_solicitation_actions_for_order,
+            order_id,
+            marketplaceIds=self.marketplace_ids[:1],
+        )
+        links = ((response.payload or {}).get("_links") or {}).get("actions") or []
+        return [link.get("name", "") for link in links]
+
+    def create_review_solicitation(self, order_id: str) -> None:
+        from sp_api.api.solicitations.solicitations import Solicitations
+
+        self._call(
+            "createProductReviewAndSellerFeedbackSolicitation",
+            self._client(Solicitations).create_product_review_and_seller_feedback_solicitation,
+            order_id,
+            marketplaceIds=self.marketplace_ids[:1],
+        )
+
     # --- plumbing -------------------------------------------------------------------------------
     def _client(self, cls: type) -> Any:
         if cls not in self._clients:
