@@ -138,7 +138,10 @@ def test_a_merchant_template_replaces_the_default(smtp_inbox, channel, products,
     from orderpilot.notifications.models import EmailTemplate
 
     EmailTemplate.objects.create(
-        kind="order_received", language="de", subject="Danke, {{ customer.name }}!", text="Bestellung {{ order.external_id }}"
+        kind="order_received",
+        language="de",
+        subject="Danke, {{ customer.name }}!",
+        text="Bestellung {{ order.external_id }}",
     )
     import_order(channel, channel_order_factory("SHOP-300"))
     run_due_work(until_idle=True)
