@@ -26,6 +26,8 @@ class OrderFacts:
     unknown_skus: tuple[str, ...]
     shipping_address: dict[str, str]
     cancellation_requested: bool
+    #: external ids of recent orders of the same customer with the same items (see ``order_facts``)
+    similar_recent_orders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class Rule:
 Condition = Callable[[OrderFacts, dict[str, Any]], dict[str, Any] | None]
 
 HOUSE_NUMBER = re.compile(r"\d")
+PICKUP_STATION = re.compile(r"\b(pack\s*station|post\s*filiale|paket\s*shop|postfiliale|packstation)\b", re.I)
+POSTNUMMER = re.compile(r"\b\d{6,10}\b")
+PO_BOX = re.compile(r"\b(postfach|p\.?\s*o\.?\s*box|po\s*box)\b", re.I)
 
 
 def _buyer_note(facts, params):
@@ -68,11 +73,18 @@ def _unknown_sku(facts, params):
 
 
 def _address_incomplete(facts, params):
+    """Missing fields, a street without house number, a Packstation without the customer's
+    Postnummer, and (with ``refuse_po_box``) a PO box."""
     address = facts.shipping_address
     missing = [key for key in ("name", "street", "postal_code", "city", "country") if not address.get(key, "").strip()]
     street = address.get("street", "")
+    everything = " ".join(address.get(key, "") for key in ("name", "company", "street", "address2"))
     if street and not HOUSE_NUMBER.search(street + " " + address.get("address2", "")):
         missing.append("house_number")
+    if PICKUP_STATION.search(everything) and not POSTNUMMER.search(everything):
+        missing.append("postnummer")
+    if params.get("refuse_po_box") and PO_BOX.search(everything):
+        missing.append("street_address_instead_of_po_box")
     return {"missing": missing} if missing else None
 
 
@@ -89,6 +101,10 @@ def _country_not_in(facts, params):
     return {"country": country, "served": allowed} if country not in allowed else None
 
 
+def _duplicate(facts, params):
+    return {"similar_orders": list(facts.similar_recent_orders)} if facts.similar_recent_orders else None
+
+
 def _cancellation_requested(facts, params):
     return {"requested": True} if facts.cancellation_requested else None
 
@@ -103,6 +119,7 @@ CONDITIONS: dict[str, Condition] = {
     "total_above": _total_above,
     "country_not_in": _country_not_in,
     "cancellation_requested": _cancellation_requested,
+    "duplicate": _duplicate,
 }
 
 #: Conditions decided elsewhere (by the step that has the facts), accepted in configuration.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from orderpilot.catalog.models import Product
 from orderpilot.notifications.policy import MessageKind
 from orderpilot.notifications.services import queue_customer_email
@@ -18,14 +20,20 @@ def review_imported_order(order: SalesOrder) -> None:
         wait_order(order, until=None, reason="waiting for the marketplace to release the order")
         return
     queue_customer_email(order, MessageKind.ORDER_RECEIVED)
-    firings = evaluate(order_facts(order), active_rules(), overridden=order.overridden_rules)
+    rules = active_rules()
+    facts = order_facts(order, duplicate_window=duplicate_window(rules))
+    firings = evaluate(facts, rules, overridden=order.overridden_rules)
     if firings:
         hold_order(order, firings)
     else:
         transition_order(order, OrderStatus.RELEASED, reason="no hold rule fired")
 
 
-def order_facts(order: SalesOrder) -> OrderFacts:
+#: how far back an order counts as a possible duplicate of a new one (rule param ``minutes``)
+DUPLICATE_WINDOW = dt.timedelta(minutes=10)
+
+
+def order_facts(order: SalesOrder, *, duplicate_window: dt.timedelta = DUPLICATE_WINDOW) -> OrderFacts:
     lines = list(order.lines.all())
     skus = {line.sku for line in lines}
     known = set(Product.objects.filter(sku__in=skus, active=True).values_list("sku", flat=True))
@@ -39,7 +47,36 @@ def order_facts(order: SalesOrder) -> OrderFacts:
         unknown_skus=tuple(sorted(skus - known)),
         shipping_address={k: str(v) for k, v in (order.shipping_address or {}).items()},
         cancellation_requested=order.cancellation_requested,
+        similar_recent_orders=_similar_recent_orders(order, lines, window=duplicate_window),
     )
+
+
+def _similar_recent_orders(order: SalesOrder, lines, *, window: dt.timedelta) -> tuple[str, ...]:
+    """Orders of the same customer with the same items placed within ``window`` before this one."""
+    if order.customer_id is None:
+        return ()
+    items = sorted((line.sku, line.quantity) for line in lines)
+    candidates = (
+        SalesOrder.objects.filter(
+            customer_id=order.customer_id,
+            ordered_at__gte=order.ordered_at - window,
+            ordered_at__lte=order.ordered_at,
+        )
+        .exclude(pk=order.pk)
+        .prefetch_related("lines")
+    )
+    return tuple(
+        sorted(
+            other.external_id
+            for other in candidates
+            if sorted((line.sku, line.quantity) for line in other.lines.all()) == items
+        )
+    )
+
+
+def duplicate_window(rules: list[Rule]) -> dt.timedelta:
+    minutes = [int(r.params.get("minutes", 10)) for r in rules if r.when == "duplicate"]
+    return dt.timedelta(minutes=max(minutes, default=10))
 
 
 def active_rules() -> list[Rule]:

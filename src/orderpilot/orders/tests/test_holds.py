@@ -61,3 +61,25 @@ def test_overridden_rule_does_not_fire_again_but_others_do():
     rules = [Rule("note", "buyer_note"), Rule("gift", "gift_message")]
     firings = evaluate(facts(buyer_note="hi", gift_message="x"), rules, overridden=["note"])
     assert [f.rule for f in firings] == ["gift"]
+
+
+@pytest.mark.parametrize(
+    ("address", "params", "missing"),
+    [
+        ({"street": "Packstation 105", "address2": ""}, {}, ["postnummer"]),
+        ({"street": "Packstation 105", "address2": "123456789"}, {}, []),
+        ({"street": "Postfach 1234"}, {"refuse_po_box": True}, ["street_address_instead_of_po_box"]),
+        ({"street": "Postfach 1234"}, {}, []),
+    ],
+)
+def test_suspicious_addresses(address, params, missing):
+    rule = Rule("address", "address_incomplete", params)
+    firings = evaluate(facts(shipping_address={**CLEAN.shipping_address, **address}), [rule])
+    assert [f.evidence["missing"] for f in firings] == ([missing] if missing else [])
+
+
+def test_duplicate_looking_order():
+    rule = Rule("dup", "duplicate", {"minutes": 10})
+    assert evaluate(CLEAN, [rule]) == []
+    [firing] = evaluate(facts(similar_recent_orders=("SHOP-1",)), [rule])
+    assert firing.evidence == {"similar_orders": ["SHOP-1"]}
