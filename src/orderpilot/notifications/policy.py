@@ -16,6 +16,7 @@ class MessageKind(StrEnum):
     SHIPPED = "shipped"
     INVOICE = "invoice"
     REVIEW_REQUEST = "review_request"
+    TICKET_REPLY = "ticket_reply"  # a person writes to the customer from a ticket
 
 
 DEFAULTS: dict[str, dict[str, bool]] = {
@@ -24,6 +25,7 @@ DEFAULTS: dict[str, dict[str, bool]] = {
         MessageKind.SHIPPED: False,
         MessageKind.INVOICE: False,
         MessageKind.REVIEW_REQUEST: False,  # Amazon: only through the Solicitations API
+        MessageKind.TICKET_REPLY: False,  # Amazon: only through Buyer-Seller Messaging
     },
     "ebay": dict.fromkeys(MessageKind, True),
     "gambio": dict.fromkeys(MessageKind, True),

@@ -81,3 +81,27 @@ class TicketComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
+
+
+def attachment_path(instance, filename: str) -> str:
+    from django.utils.text import get_valid_filename
+
+    # no separators, no leading dots: a name from outside never leaves the ticket's folder
+    safe = get_valid_filename(filename.replace("/", "").replace("\\", "")).lstrip(".") or "attachment"
+    return f"tickets/{instance.ticket_id}/{safe}"
+
+
+class TicketAttachment(models.Model):
+    """A file a person attached to a ticket (a photo of the parcel, the buyer's email)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    name = models.CharField(max_length=200)
+    uploaded_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from orderpilot.core.actors import SYSTEM, Actor
 
-from .models import OPEN_STATUSES, Ticket, TicketComment, TicketReason, TicketStatus
+from .models import OPEN_STATUSES, Ticket, TicketAttachment, TicketComment, TicketReason, TicketStatus
 
 
 def open_ticket(
@@ -43,7 +43,29 @@ def open_ticket(
         from orderpilot.orders.timeline import record_event
 
         record_event(order, "ticket_opened", title, data={"ticket": ticket.pk, "reason": reason})
+    notify_staff(ticket)
     return ticket, True
+
+
+def notify_staff(ticket: Ticket) -> None:
+    """Email the staff address (``[notifications] staff_email``) about a new ticket, once."""
+    from orderpilot.core.configuration.sections import notification_settings
+    from orderpilot.core.outbox import enqueue_message
+
+    staff = notification_settings().staff_email
+    if not staff:
+        return
+    order = ticket.order
+    enqueue_message(
+        "email",
+        key=f"ticket:{ticket.pk}:opened",
+        payload={
+            "to": staff,
+            "subject": f"[OrderPilot] Ticket #{ticket.pk}: {ticket.title}",
+            "text": f"{ticket.get_reason_display()}\n\n{ticket.body}\n",
+        },
+        order=order,
+    )
 
 
 def open_dead_letter_ticket(message, *, error: str) -> Ticket:
@@ -64,6 +86,47 @@ def open_dead_letter_ticket(message, *, error: str) -> Ticket:
 
 def comment_ticket(ticket: Ticket, *, actor: Actor, body: str) -> TicketComment:
     return TicketComment.objects.create(ticket=ticket, author=actor.name, body=body)
+
+
+def assign_ticket(ticket: Ticket, *, assignee, actor: Actor) -> Ticket:
+    """Give ``ticket`` to ``assignee`` (a user, or ``None`` to unassign) and note who did it."""
+    ticket.assignee = assignee
+    ticket.save(update_fields=["assignee"])
+    who = assignee.get_username() if assignee else "nobody"
+    TicketComment.objects.create(ticket=ticket, author=actor.name, body=f"assigned to {who}")
+    return ticket
+
+
+def attach_file(ticket: Ticket, *, actor: Actor, name: str, content: bytes) -> TicketAttachment:
+    from django.core.files.base import ContentFile
+
+    attachment = TicketAttachment(ticket=ticket, name=name[:200], uploaded_by=actor.name)
+    attachment.file.save(name, ContentFile(content), save=True)
+    return attachment
+
+
+def email_customer_from_ticket(ticket: Ticket, *, actor: Actor, subject: str, text: str) -> bool:
+    """Write to the order's customer from a ticket, if the channel's policy allows emails.
+
+    Amazon buyers are reached through Amazon's messaging, never by email: refused by default.
+    """
+    from orderpilot.core.outbox import enqueue_message
+    from orderpilot.notifications.policy import may_email
+
+    order = ticket.order
+    if order is None or order.customer is None or not order.customer.email:
+        return False
+    if not may_email(order.channel, "ticket_reply"):
+        return False
+    number = ticket.comments.count() + 1
+    enqueue_message(
+        "email",
+        key=f"ticket:{ticket.pk}:reply:{number}",
+        payload={"to": order.customer.email, "subject": subject, "text": text},
+        order=order,
+    )
+    TicketComment.objects.create(ticket=ticket, author=actor.name, body=f"emailed the customer: {subject}")
+    return True
 
 
 def close_ticket(ticket: Ticket, *, actor: Actor = SYSTEM, resolution: str = "") -> Ticket:

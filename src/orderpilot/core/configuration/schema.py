@@ -42,6 +42,7 @@ class CommunicationConfig(Strict):
     shipped: bool | None = None
     invoice: bool | None = None
     review_request: bool | None = None
+    ticket_reply: bool | None = None
 
 
 class ChannelConfig(BaseModel):
@@ -92,9 +93,27 @@ class TransportConfig(BaseModel):
 
 
 class ReturnChannelConfig(BaseModel):
+    """Where a shipper's confirmations come back. Polled kinds (imap, ftp, sftp) take ``url``, and
+    optionally ``mapping`` (field → CSV column / XML element), ``format``, ``delimiter``,
+    ``tracking_pattern``/``shipment_pattern`` (regex, imap), ``stock_pattern`` (file name glob of a
+    stock feed), ``done_folder``/``quarantine_folder``; ``*_env`` keys name secrets. A webhook has
+    ``token_env`` and, while a token is being rotated, ``previous_token_env``."""
+
     model_config = ConfigDict(extra="allow")
     kind: Literal["imap", "ftp", "sftp", "webhook", "manual"]
     token_env: str | None = None
+    previous_token_env: str | None = None
+
+    @model_validator(mode="after")
+    def _valid_patterns(self) -> ReturnChannelConfig:
+        for key in ("tracking_pattern", "shipment_pattern"):
+            pattern = (self.model_extra or {}).get(key)
+            if pattern is not None:
+                try:
+                    re.compile(str(pattern))
+                except re.error as exc:
+                    raise ValueError(f"{key}: not a regular expression: {exc}") from None
+        return self
 
 
 class PriceRow(Strict):
@@ -127,15 +146,33 @@ class ShipperConfig(Strict):
     price: list[PriceRow] = []
     transit_days: Annotated[int, Field(ge=0)] = 2
     confirmation_deadline: Duration = 86400
-    stock: Literal["unlimited"] | dict[str, Annotated[int, Field(ge=0)]] = "unlimited"
+    stock: Literal["unlimited", "feed"] | dict[str, Annotated[int, Field(ge=0)]] = "unlimited"
     transport: TransportConfig | None = None
     format: Literal["pdf", "csv", "xml", "json", "text"] | None = None
     return_channel: ReturnChannelConfig | None = None
+    template: str = ""  # Jinja2 (sandboxed) text of the delivery document; empty: built-in default
+    cancellation_template: str = ""
+    poll_interval: Duration = 300  # how often the return channel (imap, ftp, sftp) is read
 
     @model_validator(mode="after")
     def _external_needs_transport(self) -> ShipperConfig:
         if self.kind == "external" and self.transport is None:
             raise ValueError("an external shipper needs a transport (email, ftp, sftp, http or folder)")
+        if self.poll_interval < 1:
+            raise ValueError("poll_interval must be at least 1s")
+        return self
+
+    @model_validator(mode="after")
+    def _valid_templates(self) -> ShipperConfig:
+        from orderpilot.shipping.formats.templating import check_template
+
+        for key in ("template", "cancellation_template"):
+            text = getattr(self, key)
+            if text:
+                try:
+                    check_template(text, format_name=self.format or "json")
+                except ValueError as exc:
+                    raise ValueError(f"{key}: {exc}") from None
         return self
 
 

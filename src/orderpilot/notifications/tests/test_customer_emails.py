@@ -71,7 +71,7 @@ def test_policy_defaults_and_overrides():
     amazon = Channel(code="a", kind="amazon")
     shop = Channel(code="s", kind="gambio")
     assert effective_policy(amazon) == {
-        "order_received": False, "shipped": False, "invoice": False, "review_request": False,
+        "order_received": False, "shipped": False, "invoice": False, "review_request": False, "ticket_reply": False,
     }
     assert all(effective_policy(shop).values())
     amazon.communication = {"invoice": True}
