@@ -61,7 +61,7 @@ URLS = [url for url, _pattern in ALL_URLS]
 #: Reachable without login, with the answers an anonymous GET and POST get.
 ALLOWED = {
     "/login/": {"GET": 200, "POST": 200},  # the form, and the form again with an error
-    "/admin/login/": {"GET": 200, "POST": 200},
+    "/admin/login/": {"GET": 302, "POST": 302},  # to the one login page (its attempts are limited)
     "/api/health/": {"GET": 200, "POST": 405},
     "/api/shipping/confirmations/": {"GET": 405, "POST": 401},  # per-shipper token, checked by the view
 }
@@ -153,6 +153,8 @@ def test_anonymous_request_is_refused_unless_allowed(client, url, method):
     # then
     if url in ALLOWED:
         assert response.status_code == ALLOWED[url][method]
+        if url == "/admin/login/":
+            assert urlsplit(response["Location"]).path == "/login/"
     elif url_kind(url) == "api":
         assert response.status_code in (401, 403)
         assert "results" not in response.content.decode()
@@ -168,7 +170,12 @@ def test_anonymous_request_is_refused_unless_allowed(client, url, method):
         assert response.status_code == 302
         location = urlsplit(response["Location"])
         assert (location.path, parse_qs(location.query)) == ("/login/", {"next": [url]})
-    assert row_counts() == before
+    after = row_counts()
+    if (url, method) == ("/login/", "POST"):
+        # a login attempt spends a token of the attempt limiter, and nothing else
+        assert after.pop("core.RateLimitBucket") == 2
+        before.pop("core.RateLimitBucket")
+    assert after == before
 
 
 @pytest.mark.django_db
@@ -179,7 +186,7 @@ def test_anonymous_admin_index_redirects_to_the_admin_login(client):
     response = client.get("/admin/", follow=True)
 
     # then
-    assert response.redirect_chain == [("/admin/login/?next=/admin/", 302)]
+    assert response.redirect_chain == [("/admin/login/?next=/admin/", 302), ("/login/?next=/admin/", 302)]
     assert response.status_code == 200
     assert set(form_inputs(response.content.decode())) >= {"username", "password"}
 
