@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 
