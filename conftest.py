@@ -26,7 +26,8 @@ def shared_dir() -> Path:
 def channel(db):
     from orderpilot.channels.models import Channel
 
-    return Channel.objects.create(code="shop", kind="gambio", name="Shop")
+    # inactive: the tests feed its orders through import_order; nothing polls it
+    return Channel.objects.create(code="shop", kind="gambio", name="Shop", active=False)
 
 
 @pytest.fixture

@@ -36,6 +36,9 @@ class Channel(models.Model):
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_poll_ok_at = models.DateTimeField(null=True, blank=True)
     last_poll_error = models.TextField(blank=True)
+    poll_failing_since = models.DateTimeField(
+        null=True, blank=True, help_text=_("first failed poll since the last success")
+    )
     watermark = models.DateTimeField(null=True, blank=True)
     poll_resume = models.JSONField(
         null=True, blank=True, help_text=_("where an interrupted poll continues (e.g. a pagination token)")

@@ -60,7 +60,12 @@ def poll_channel(channel: Channel) -> int:
                     imported += 1
             fields = {"poll_resume": page.resume}
             if page.watermark is not None:
-                fields.update(watermark=page.watermark, last_poll_ok_at=timezone.now(), last_poll_error="")
+                fields.update(
+                    watermark=page.watermark,
+                    last_poll_ok_at=timezone.now(),
+                    last_poll_error="",
+                    poll_failing_since=None,
+                )
             Channel.objects.filter(pk=channel.pk).update(**fields)
             channel.poll_resume = page.resume
             if page.watermark is not None:
@@ -70,11 +75,17 @@ def poll_channel(channel: Channel) -> int:
         if exc.retry_after:  # the channel asked us to wait longer than the interval
             fields["next_poll_at"] = timezone.now() + dt.timedelta(seconds=exc.retry_after)
         Channel.objects.filter(pk=channel.pk).update(**fields)
+        _note_failure(channel)
         logger.info("polling %s paused: %s", channel.code, exc)
     except OrderPilotError as exc:
         Channel.objects.filter(pk=channel.pk).update(last_poll_error=str(exc)[:2000])
+        _note_failure(channel)
         logger.warning("polling %s stopped: %s", channel.code, exc)
     return imported
+
+
+def _note_failure(channel: Channel) -> None:
+    Channel.objects.filter(pk=channel.pk, poll_failing_since__isnull=True).update(poll_failing_since=timezone.now())
 
 
 def import_order(channel: Channel, incoming: ChannelOrder) -> ImportResult:

@@ -195,6 +195,7 @@ def test_order_detail_events_are_the_timeline_in_order(
     assert [(e["kind"], e["message"], e["actor"]) for e in events] == [
         ("imported", "Unshipped at shop", "system"),
         ("customer_created", "new customer", "system"),
+        ("email_queued", "order_received → erika@example.com", "system"),
         ("status_changed", "no hold rule fired", "system"),
         ("delivery_note_created", f"{shipment.number} → warehouse", "system"),
         ("status_changed", f"{shipment.number} in the packing queue", "system"),
