@@ -64,6 +64,7 @@ ALLOWED = {
     "/admin/login/": {"GET": 302, "POST": 302},  # to the one login page (its attempts are limited)
     "/api/health/": {"GET": 200, "POST": 405},
     "/api/shipping/confirmations/": {"GET": 405, "POST": 401},  # per-shipper token, checked by the view
+    "/api/metrics/": {"GET": 401, "POST": 405},  # staff session or the metrics token, checked by the view
 }
 
 

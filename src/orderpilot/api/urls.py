@@ -7,6 +7,7 @@ app_name = "api"
 
 urlpatterns = [
     path("health/", views.HealthApi.as_view(), name="health"),
+    path("metrics/", views.MetricsView.as_view(), name="metrics"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("orders/", views.OrderListApi.as_view(), name="order-list"),
     path("orders/<int:pk>/", views.OrderDetailApi.as_view(), name="order-detail"),

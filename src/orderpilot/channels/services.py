@@ -119,7 +119,12 @@ def _import_locked(channel: Channel, incoming: ChannelOrder) -> ImportResult:
         kick("advance_orders")
         return ImportResult(order, "created")
 
-    if order.external_updated_at == incoming.updated_at:
+    if (
+        order.external_updated_at == incoming.updated_at
+        and order.marketplace_status == incoming.marketplace_status
+        and order.cancellation_requested == incoming.cancellation_requested
+    ):
+        # the channel's change time has second precision: the status decides within one second
         return ImportResult(order, "unchanged")
     was_waiting = order.awaiting_marketplace
     _copy_fields(order, incoming, update=True)

@@ -219,6 +219,8 @@ ORDERPILOT_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("ORDERPILOT_OUTBOX_MAX_ATTEM
 ORDERPILOT_OUTBOX_INFLIGHT_TIMEOUT = float(os.environ.get("ORDERPILOT_OUTBOX_INFLIGHT_TIMEOUT", "300"))
 ORDERPILOT_STEP_MAX_ATTEMPTS = int(os.environ.get("ORDERPILOT_STEP_MAX_ATTEMPTS", "5"))
 ORDERPILOT_API_TOKEN = os.environ.get("ORDERPILOT_API_TOKEN", "")
+#: a bearer token for Prometheus to read /api/metrics/ without a login
+ORDERPILOT_METRICS_TOKEN = os.environ.get("ORDERPILOT_METRICS_TOKEN", "")
 ORDERPILOT_DATA_DIR = DATA_DIR
 
 LOGGING = {
@@ -228,5 +230,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ORDERPILOT_LOG_LEVEL", "INFO")},
     # sp_api logs request headers (access tokens) at DEBUG: never let that through
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "sp_api": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "sp_api": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # one line per request is noise, not news
+    },
 }

@@ -107,7 +107,8 @@ class AmazonGateway:
             raise RetryableError("searchOrders answered without 'orders'")
         return OrdersPage(
             orders=body["orders"],
-            next_token=(body.get("pagination") or {}).get("nextToken"),
+            # the library moves "pagination" out of the payload into its own attribute
+            next_token=response.next_token,
             last_updated_before=body.get("lastUpdatedBefore"),
         )
 

@@ -1,0 +1,127 @@
+"""The Amazon connector over real HTTP against the SP-API simulator."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from orderpilot.channels.services import poll_channel, queue_shipment_confirmation
+from orderpilot.core.jobs import run_due_work
+from orderpilot.core.models import OutboxMessage, RateLimitBucket
+from orderpilot.orders.models import SalesOrder
+from orderpilot.shipping.services import record_tracking
+
+pytestmark = pytest.mark.django_db
+
+
+def _poll(channel):
+    channel.refresh_from_db()
+    return poll_channel(channel)
+
+
+def test_orders_are_imported_once_across_repeated_and_overlapping_polls(amazon_sim, amazon_channel):
+    # given three new orders
+    ids = {amazon_sim.add_order() for _ in range(3)}
+    # when polled twice (the second poll overlaps the first by ten minutes)
+    assert _poll(amazon_channel) == 3
+    assert _poll(amazon_channel) == 0
+    # then each order exists once, with its customer and lines, imported once
+    assert set(SalesOrder.objects.values_list("external_id", flat=True)) == ids
+    for order in SalesOrder.objects.all():
+        assert order.events.filter(kind="imported").count() == 1
+        assert [(line.sku, line.quantity, line.external_line_id[:7]) for line in order.lines.all()] == [
+            ("MUG-01", 2, order.external_id[4:11])
+        ]
+        assert order.customer.name == "Jürgen Weiß"
+    amazon_channel.refresh_from_db()
+    assert amazon_channel.watermark is not None
+    assert amazon_channel.poll_resume is None
+    assert amazon_channel.last_poll_error == ""
+
+
+def test_more_orders_than_one_page(amazon_sim, amazon_channel):
+    ids = {amazon_sim.add_order() for _ in range(130)}
+    assert _poll(amazon_channel) == 130
+    assert set(SalesOrder.objects.values_list("external_id", flat=True)) == ids
+
+
+def test_pending_order_is_recorded_then_released_when_unshipped(amazon_sim, amazon_channel, products, warehouse):
+    # given a Pending order (no buyer data yet at Amazon)
+    order_id = amazon_sim.add_order(status="Pending")
+    _poll(amazon_channel)
+    run_due_work(until_idle=True)
+    order = SalesOrder.objects.get(external_id=order_id)
+    assert (order.status, order.awaiting_marketplace, order.customer) == ("imported", True, None)
+    # when Amazon releases it
+    amazon_sim.set_status(order_id, "Unshipped")
+    _poll(amazon_channel)
+    run_due_work(until_idle=True)
+    # then it runs on to the warehouse
+    order.refresh_from_db()
+    assert order.status == "transmitted"
+    assert order.customer is not None
+
+
+def test_cancellation_before_shipment_stops_the_order(amazon_sim, amazon_channel, products, warehouse):
+    order_id = amazon_sim.add_order(status="Pending")
+    _poll(amazon_channel)
+    amazon_sim.set_status(order_id, "Canceled")
+    _poll(amazon_channel)
+    run_due_work(until_idle=True)
+    order = SalesOrder.objects.get(external_id=order_id)
+    assert order.status == "cancelled"
+    assert order.shipments.count() == 0
+
+
+def test_server_errors_are_retried_and_nothing_is_lost_or_doubled(amazon_sim, amazon_channel):
+    ids = {amazon_sim.add_order() for _ in range(5)}
+    amazon_sim.faults(status=500, rate=0.5, operations=["searchOrders"])
+    for _ in range(6):
+        _poll(amazon_channel)
+        if SalesOrder.objects.count() == 5:
+            break
+    amazon_sim.faults(rate=0)
+    _poll(amazon_channel)
+    assert set(SalesOrder.objects.values_list("external_id", flat=True)) == ids
+    assert all(o.events.filter(kind="imported").count() == 1 for o in SalesOrder.objects.all())
+
+
+def test_the_published_rate_limit_is_never_exceeded(amazon_sim, amazon_channel):
+    # given: searchOrders allows a burst of 20, then one call per 180 s
+    amazon_sim.add_order()
+    # when polled 25 times in a row
+    for _ in range(25):
+        _poll(amazon_channel)
+    # then 20 calls went out, the rest waited for the bucket instead of drawing a 429
+    bucket = RateLimitBucket.objects.get(key="amazon:amazon-de:searchOrders")
+    assert bucket.tokens < 1
+    amazon_channel.refresh_from_db()
+    assert "rate limit reached" in amazon_channel.last_poll_error
+    assert "429" not in amazon_channel.last_poll_error
+    assert amazon_channel.next_poll_at is not None
+
+
+def test_one_confirmation_per_package_with_amazons_carrier_code(amazon_sim, amazon_channel, products, warehouse):
+    # given an order at the warehouse
+    order_id = amazon_sim.add_order()
+    _poll(amazon_channel)
+    run_due_work(until_idle=True)
+    order = SalesOrder.objects.get(external_id=order_id)
+    shipment = order.shipments.get()
+    # when the tracking number comes in twice, and the engine runs twice
+    for _ in range(2):
+        package, created = record_tracking(shipment, tracking_number="00340434161234567890", carrier="Hermes")
+        if created:
+            with transaction.atomic():
+                queue_shipment_confirmation(package)
+    run_due_work(until_idle=True)
+    run_due_work(until_idle=True)
+    # then Amazon got one confirmation with the right codes, and the order knows it
+    [confirmation] = amazon_sim.http.get("/_sim/shipment-confirmations").json()["confirmations"]
+    text = str(confirmation)
+    assert "'carrierCode': 'Hermes Logistik Gruppe'" in text
+    assert "'trackingNumber': '00340434161234567890'" in text
+    assert "'packageReferenceId': '1'" in text
+    assert OutboxMessage.objects.get(kind="marketplace.confirm_shipment").status == "sent"
+    order.refresh_from_db()
+    assert order.marketplace_confirmed_at is not None
