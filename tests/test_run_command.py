@@ -45,7 +45,11 @@ def test_run_serves_login_and_stops_all_children(tmp_path, stop_signal):
     # given: a fresh data dir on the embedded default (SQLite database and broker)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
-    env.update(ORDERPILOT_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="orderpilot.settings.base")
+    env.update(
+        ORDERPILOT_DATA_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="orderpilot.settings.base",
+        ORDERPILOT_DEMO_PORT_BASE=str(_free_port()),  # the demo's simulators, on ports of their own
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "orderpilot.cli", "run", "--demo", "--port", str(port)],
         env=env,

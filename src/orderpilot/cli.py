@@ -99,21 +99,28 @@ def run(argv: list[str]) -> int:
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
-    if args.demo:
-        from orderpilot.demo.setup import prepare_demo
-
-        for line in prepare_demo():
-            print(line, flush=True)
-
     roles = {
         "web": _role_command("web", host=args.host, port=args.port),
         "worker": _role_command("worker"),
         "scheduler": _role_command("scheduler"),
     }
+    environment = None
+    if args.demo:
+        from orderpilot.demo.setup import demo_environment, prepare_demo, simulator_commands
+
+        for line in prepare_demo():
+            print(line, flush=True)
+        roles = {**simulator_commands(), **roles}
+        environment = {**os.environ, **demo_environment()}
     children = Supervisor()
     try:
         for name, command in roles.items():
-            children.start(name, command)
+            children.start(name, command, env=environment)
+        if args.demo:
+            from orderpilot.demo.setup import seed_simulators
+
+            for line in seed_simulators():
+                print(line, flush=True)
         print(f"OrderPilot is running at http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
         return children.wait()
     finally:
@@ -132,9 +139,9 @@ class Supervisor:
     def _on_signal(self, signum, frame) -> None:
         self.stopping = True
 
-    def start(self, name: str, command: list[str]) -> None:
+    def start(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         # a session of its own, so that Ctrl-C reaches the children only through us, in order
-        self.processes[name] = subprocess.Popen(command, start_new_session=True)
+        self.processes[name] = subprocess.Popen(command, start_new_session=True, env=env)
 
     def wait(self) -> int:
         while not self.stopping:

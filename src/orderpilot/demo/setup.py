@@ -1,7 +1,10 @@
-"""Prepare a fresh installation for ``orderpilot run --demo``."""
+"""Prepare a fresh installation for ``orderpilot run --demo``: simulators, channels, a login."""
 
 from __future__ import annotations
 
+import os
+import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,22 +12,93 @@ from django.conf import settings
 
 from orderpilot.core.configuration.apply import apply_config
 from orderpilot.core.configuration.schema import validate_config
+from orderpilot.sandbox.registry import SIMULATORS
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo's documented login, only created by --demo
 
+#: simulators the demo starts and their ports (from ORDERPILOT_DEMO_PORT_BASE, default 9101, upwards)
+_BASE = int(os.environ.get("ORDERPILOT_DEMO_PORT_BASE", "9101"))
+DEMO_SIMULATORS: dict[str, int] = {"amazon": _BASE, "ebay": _BASE + 1, "gambio": _BASE + 2, "shipper": _BASE + 3}
 
-def demo_config_text() -> str:
+#: the simulators' default credentials, handed to the channels through environment variables
+DEMO_ENVIRONMENT = {
+    "AMAZON_CLIENT_ID": "amzn1.application-oa2-client.sim",
+    "AMAZON_CLIENT_SECRET": "sim-secret",
+    "AMAZON_REFRESH_TOKEN": "Atzr|sim-refresh",
+}
+
+
+def demo_channels() -> list[dict]:
+    channels = []
+    if "amazon" in SIMULATORS:
+        url = f"http://127.0.0.1:{DEMO_SIMULATORS['amazon']}"
+        channels.append(
+            {
+                "code": "amazon-de",
+                "kind": "amazon",
+                "name": "Amazon.de (Simulator)",
+                "endpoint": url,
+                "token_endpoint": f"{url}/auth/o2/token",
+                "marketplace_ids": ["A1PA6795UKMFR9", "A1F83G8C2ARO7P"],  # amazon.de, amazon.co.uk
+                "refresh_token_env": "AMAZON_REFRESH_TOKEN",
+                "client_id_env": "AMAZON_CLIENT_ID",
+                "client_secret_env": "AMAZON_CLIENT_SECRET",
+                "poll_interval": "20s",
+            }
+        )
+    return channels
+
+
+def demo_config() -> dict:
     text = (Path(__file__).parent / "demo.toml").read_text()
-    return text.replace("@DATA_DIR@", str(settings.ORDERPILOT_DATA_DIR))
+    config = tomllib.loads(text.replace("@DATA_DIR@", str(settings.ORDERPILOT_DATA_DIR)))
+    config["channels"] = demo_channels()
+    return config
+
+
+def simulator_commands() -> dict[str, list[str]]:
+    """The simulator processes ``run --demo`` starts beside web server, worker and scheduler."""
+    return {
+        f"sim-{name}": [sys.executable, "-m", "orderpilot.cli", "sim", name, "--port", str(port)]
+        for name, port in DEMO_SIMULATORS.items()
+        if name in SIMULATORS
+    }
+
+
+def demo_environment() -> dict[str, str]:
+    """Variables for the simulators: they keep producing realistic orders."""
+    return {"ORDERPILOT_SIM_AMAZON_GENERATE_EVERY": os.environ.get("ORDERPILOT_SIM_AMAZON_GENERATE_EVERY", "15")}
+
+
+def seed_simulators(*, timeout: float = 30.0) -> Iterator[str]:
+    """Give the running simulators a first batch of orders, so the board fills at once."""
+    import time
+
+    import httpx
+
+    if "amazon" not in SIMULATORS:
+        return
+    url = f"http://127.0.0.1:{DEMO_SIMULATORS['amazon']}/_sim/generate"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.post(url, json={"count": 8}, timeout=5)
+        except httpx.TransportError:
+            time.sleep(0.5)
+            continue
+        if response.status_code == 201:
+            yield f"Amazon simulator: {len(response.json()['AmazonOrderIds'])} demo orders placed"
+        return
+    yield "Amazon simulator did not answer; it will still produce orders while it runs"
 
 
 def prepare_demo() -> Iterator[str]:
-    import tomllib
-
     from django.contrib.auth import get_user_model
 
-    report = apply_config(validate_config(tomllib.loads(demo_config_text())))
+    for name, value in DEMO_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    report = apply_config(validate_config(demo_config()))
     yield f"demo configuration applied ({len(report.changes)} change(s))"
     users = get_user_model()
     if not users.objects.filter(is_superuser=True).exists():
