@@ -40,20 +40,20 @@ def main(scenario: str) -> None:
         original_claim = outbox.claim_due_messages
 
         def claim_or_crash(*, limit):
-            if outbox.OutboxMessage.objects.exists():
+            if outbox.OutboxMessage.objects.filter(kind="shipment.transmit").exists():
                 crash()
             return original_claim(limit=limit)
 
         outbox.claim_due_messages = claim_or_crash
     elif scenario == "before-send":
         # the entry is claimed (in flight, committed); the worker dies before talking to the shipper
-        FolderTransport.send = crash
+        FolderTransport.send = crash  # only the delivery note goes through a folder
     elif scenario == "after-send":
         # the shipper got the file; the worker dies before recording "sent"
         original_finish = outbox._finish
 
         def finish_or_crash(message, *, status, **fields):
-            if status == "sent":
+            if status == "sent" and message.kind == "shipment.transmit":
                 crash()
             return original_finish(message, status=status, **fields)
 

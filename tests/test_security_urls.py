@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.contrib.auth.models import Group
 from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
@@ -265,6 +266,7 @@ def form_inputs(html: str) -> dict[str, str]:
 def test_logged_in_user_sees_the_board_with_a_search_input(client, django_user_model):
     # given
     user = django_user_model.objects.create_user("clerk", password="pw-clerk-1")
+    user.groups.add(Group.objects.get_or_create(name="operator")[0])
     client.force_login(user)
 
     # when
@@ -394,7 +396,8 @@ def test_login_form_refuses_a_post_without_csrf_token(django_user_model):
 @pytest.mark.django_db
 def test_login_form_accepts_a_post_with_its_csrf_token(django_user_model):
     # given
-    django_user_model.objects.create_user("clerk", password="pw-clerk-1")
+    clerk = django_user_model.objects.create_user("clerk", password="pw-clerk-1")
+    clerk.groups.add(Group.objects.get_or_create(name="operator")[0])
     browser = Client(enforce_csrf_checks=True)
     browser.get("/login/")
     token = browser.cookies["csrftoken"].value

@@ -110,7 +110,7 @@ def run(argv: list[str]) -> int:
 
         for line in prepare_demo():
             print(line, flush=True)
-        roles = {**simulator_commands(), **roles}
+        roles = {**simulator_commands(web_port=args.port), **roles}
         environment = {**os.environ, **demo_environment()}
     children = Supervisor()
     try:

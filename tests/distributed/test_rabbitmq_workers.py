@@ -68,6 +68,8 @@ def test_scheduler_and_two_workers_over_rabbitmq(tmp_path, channel, products, fo
         ORDERPILOT_OUTBOX_BATCH="4",
         ORDERPILOT_KICK_WORKERS="1",
         ORDERPILOT_WORKER_CONCURRENCY="2",
+        # order confirmations go to the workers' memory: this test is about delivering once, not SMTP
+        ORDERPILOT_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     logs = {name: (tmp_path / f"{name}.log").open("w+") for name in ("scheduler", "worker-1", "worker-2")}
     processes = {
@@ -106,6 +108,8 @@ def test_scheduler_and_two_workers_over_rabbitmq(tmp_path, channel, products, fo
     assert len(transitions) == 2 * ORDERS
     assert set(transitions.values()) == {1}
     assert Shipment.objects.count() == ORDERS
+    kinds = Counter(OutboxMessage.objects.values_list("kind", flat=True))
+    assert kinds == {"shipment.transmit": ORDERS, "email": ORDERS}
     assert set(OutboxMessage.objects.values_list("status", "attempts")) == {("sent", 1)}
     assert len(list(Path(folder_shipper.transport["path"]).iterdir())) == ORDERS
     # and both workers took part

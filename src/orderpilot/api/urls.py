@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from . import views
@@ -16,4 +16,5 @@ urlpatterns = [
     path("tickets/", views.TicketListApi.as_view(), name="ticket-list"),
     path("tickets/<int:pk>/resolve/", views.TicketResolveApi.as_view(), name="ticket-resolve"),
     path("shipping/confirmations/", views.ShippingConfirmationApi.as_view(), name="shipping-confirmation"),
+    path("", include("orderpilot.invoicing.urls")),
 ]

@@ -7,10 +7,10 @@ Connectors map their wire format to these dataclasses (pure) and do their I/O th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,14 @@ class ShipmentConfirmation:
     shipping_method: str = ""
 
 
+@dataclass(frozen=True)
+class SettlementReport:
+    """A payout/settlement document of the channel; ``write_to(file)`` downloads it into a file."""
+
+    report_id: str
+    write_to: Callable[[BinaryIO], None]
+
+
 @runtime_checkable
 class ChannelConnector(Protocol):
     """What OrderPilot needs from a sales channel. Further operations (payouts, review requests,
@@ -123,9 +131,10 @@ class ChannelConnector(Protocol):
         """
         ...
 
-    def confirm_shipment(self, confirmation: ShipmentConfirmation) -> dict[str, Any]:
+    def confirm_shipment(self, confirmation: ShipmentConfirmation, *, is_retry: bool = False) -> dict[str, Any]:
         """Tell the marketplace a package left, with its tracking number; idempotent per package.
 
+        ``is_retry``: an earlier attempt may have reached the marketplace; check before sending.
         Raises TerminalError when the marketplace refuses the data (a person must look).
         """
         ...
@@ -136,4 +145,12 @@ class ChannelConnector(Protocol):
         Returns ``{"sent": True}``, or ``{"sent": False, "reason": …}`` when the marketplace will
         not send one (window closed, not eligible). Raises RetryableError while it may still come.
         """
+        ...
+
+
+class SettlementSource(Protocol):
+    """Connectors whose marketplace pays out through settlement files (Amazon) offer this too."""
+
+    def settlement_reports(self, *, since: dt.datetime | None) -> Iterator[SettlementReport]:
+        """Settlement documents created since ``since``; the caller skips the ones it has."""
         ...

@@ -44,6 +44,7 @@ class Channel(models.Model):
         null=True, blank=True, help_text=_("where an interrupted poll continues (e.g. a pagination token)")
     )
     active = models.BooleanField(default=True)
+    settlements_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -54,3 +55,20 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class ImportedSettlement(models.Model):
+    """A settlement document already handed to payment matching (never downloaded twice)."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="settlements")
+    report_id = models.CharField(max_length=100)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    settlement_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "report_id"], name="imported_settlement_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.report_id}"

@@ -136,8 +136,13 @@ def _import_locked(channel: Channel, incoming: ChannelOrder) -> ImportResult:
         _attach_customer(order, incoming)
     if incoming.cancelled and order.status in BEFORE_SHIPMENT:
         cancel_order(order, reason=f"cancelled at {channel.code}")
-    elif incoming.cancelled:
+    elif incoming.cancelled and order.status != OrderStatus.CANCELLED:
         record_event(order, "cancelled_after_shipment", f"{channel.code} cancelled an order already shipped")
+        if order.invoices.exists():
+            from orderpilot.invoicing.services import cancel_invoiced_order
+
+            # reversed with a credit note; an invoice is never changed
+            cancel_invoiced_order(order, reason=f"cancelled at {channel.code}")
     elif was_waiting and not incoming.awaiting_marketplace and order.status == OrderStatus.IMPORTED:
         schedule_order(order)
     return ImportResult(order, "updated")
@@ -226,15 +231,13 @@ CONFIRMING_KINDS = frozenset({"amazon", "ebay", "gambio"})
 def deliver_shipment_confirmation(message) -> dict:
     """Outbox handler: confirm one package to the order's marketplace."""
     from orderpilot.shipping.models import Package
+    from orderpilot.shipping.services import package_items
 
     from .base import ShipmentConfirmation
 
     package = Package.objects.select_related("shipment__order__channel").get(pk=message.payload["package"])
     order = package.shipment.order
-    items = tuple(
-        (line.order_line.external_line_id, line.quantity)
-        for line in package.shipment.lines.select_related("order_line")
-    )
+    items = tuple((line.external_line_id, quantity) for line, quantity in package_items(package))
     confirmation = ShipmentConfirmation(
         order_external_id=order.external_id,
         package_reference=package.reference,
@@ -243,7 +246,7 @@ def deliver_shipment_confirmation(message) -> dict:
         shipped_at=package.shipped_at,
         items=items,
     )
-    return connector_for(order.channel).confirm_shipment(confirmation)
+    return connector_for(order.channel).confirm_shipment(confirmation, is_retry=message.attempts > 1)
 
 
 def mark_marketplace_confirmed(message) -> None:
@@ -268,3 +271,53 @@ def deliver_review_request(message) -> dict:
 
 #: how long after the order a marketplace may still accept a review request
 REVIEW_WINDOW = dt.timedelta(days=40)
+
+
+#: how often each channel's settlement documents are looked for
+SETTLEMENT_CHECK_INTERVAL = dt.timedelta(hours=6)
+
+
+def import_due_settlements() -> int:
+    """Periodic job: fetch new settlement documents of every channel that has them; returns how many."""
+    now = timezone.now()
+    imported = 0
+    for channel in Channel.objects.filter(active=True).exclude(settlements_checked_at__gt=now - SETTLEMENT_CHECK_INTERVAL):
+        try:
+            connector = connector_for(channel)
+        except OrderPilotError:
+            continue
+        if not hasattr(connector, "settlement_reports"):
+            continue
+        imported += import_channel_settlements(channel, connector)
+    return imported
+
+
+def import_channel_settlements(channel: Channel, connector) -> int:
+    """Download every settlement document not imported yet and hand it to payment matching."""
+    import tempfile
+
+    from orderpilot.payments.services import import_settlement_file
+
+    from .models import ImportedSettlement
+
+    started = timezone.now()
+    known = set(channel.settlements.values_list("report_id", flat=True))
+    imported = 0
+    try:
+        for report in connector.settlement_reports(since=channel.settlements_checked_at):
+            if report.report_id in known:
+                continue
+            with tempfile.TemporaryFile() as document:
+                report.write_to(document)
+                document.seek(0)
+                result = import_settlement_file(channel.code, document)
+            ImportedSettlement.objects.get_or_create(
+                channel=channel, report_id=report.report_id, defaults={"settlement_id": result.payout.settlement_id}
+            )
+            known.add(report.report_id)
+            imported += 1
+    except RetryableError as exc:
+        logger.info("settlements of %s paused: %s", channel.code, exc)
+        return imported
+    Channel.objects.filter(pk=channel.pk).update(settlements_checked_at=started)
+    return imported

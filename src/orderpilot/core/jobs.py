@@ -22,9 +22,14 @@ logger = logging.getLogger(__name__)
 JOBS: dict[str, str] = {
     "poll_channels": "orderpilot.channels.services.poll_due_channels",
     "advance_orders": "orderpilot.orders.engine.advance_due_orders",
+    "render_invoices": "orderpilot.invoicing.services.render_pending_documents",
     "deliver_outbox": "orderpilot.core.outbox.deliver_due_messages",
     "recover_outbox": "orderpilot.core.outbox.requeue_stale_inflight",
     "check_deadlines": "orderpilot.shipping.services.flag_overdue_shipments",
+    "flag_stuck_work": "orderpilot.core.health.flag_stuck_work",
+    "poll_return_channels": "orderpilot.shipping.returns.poll_return_channels",
+    "cancel_shipments": "orderpilot.shipping.services.cancel_shipments_of_cancelled_orders",
+    "watch_ship_by": "orderpilot.shipping.deadlines.watch_ship_by",
 }
 
 

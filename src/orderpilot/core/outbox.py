@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 HANDLERS: dict[str, str] = {
     "email": "orderpilot.notifications.delivery.deliver_email",
     "shipment.transmit": "orderpilot.shipping.transmission.deliver_transmission",
+    "shipment.cancel": "orderpilot.shipping.transmission.deliver_cancellation",
     "marketplace.confirm_shipment": "orderpilot.channels.services.deliver_shipment_confirmation",
     "marketplace.request_review": "orderpilot.channels.services.deliver_review_request",
 }
@@ -43,6 +44,7 @@ HANDLERS: dict[str, str] = {
 #: Outbox kinds whose delivery changes state: run in the transaction that records ``sent``.
 ON_SENT: dict[str, str] = {
     "shipment.transmit": "orderpilot.shipping.services.mark_shipment_transmitted",
+    "shipment.cancel": "orderpilot.shipping.services.mark_cancellation_sent",
     "marketplace.confirm_shipment": "orderpilot.channels.services.mark_marketplace_confirmed",
 }
 

@@ -26,6 +26,7 @@ DEMO_ENVIRONMENT = {
     "AMAZON_CLIENT_ID": "amzn1.application-oa2-client.sim",
     "AMAZON_CLIENT_SECRET": "sim-secret",
     "AMAZON_REFRESH_TOKEN": "Atzr|sim-refresh",
+    "DEMO_3PL_TOKEN": "demo-3pl-webhook-token",
 }
 
 
@@ -52,15 +53,26 @@ def demo_channels() -> list[dict]:
 
 def demo_config() -> dict:
     text = (Path(__file__).parent / "demo.toml").read_text()
-    config = tomllib.loads(text.replace("@DATA_DIR@", str(settings.ORDERPILOT_DATA_DIR)))
+    text = text.replace("@DATA_DIR@", str(settings.ORDERPILOT_DATA_DIR))
+    text = text.replace("@SHIPPER_URL@", f"http://127.0.0.1:{DEMO_SIMULATORS['shipper']}")
+    config = tomllib.loads(text)
     config["channels"] = demo_channels()
     return config
 
 
-def simulator_commands() -> dict[str, list[str]]:
+def simulator_commands(*, web_port: int) -> dict[str, list[str]]:
     """The simulator processes ``run --demo`` starts beside web server, worker and scheduler."""
+    options = {
+        # the 3PL answers on OrderPilot's webhook after 20 s, and now and then not at all (deadlines)
+        "shipper": [
+            "-o", f"return_webhook=http://127.0.0.1:{web_port}/api/shipping/confirmations/",
+            "-o", "return_token_env=DEMO_3PL_TOKEN",
+            "-o", "confirm_delay=20",
+            "-o", "drop_rate=0.05",
+        ],
+    }
     return {
-        f"sim-{name}": [sys.executable, "-m", "orderpilot.cli", "sim", name, "--port", str(port)]
+        f"sim-{name}": [sys.executable, "-m", "orderpilot.cli", "sim", name, "--port", str(port), *options.get(name, [])]
         for name, port in DEMO_SIMULATORS.items()
         if name in SIMULATORS
     }
@@ -68,7 +80,10 @@ def simulator_commands() -> dict[str, list[str]]:
 
 def demo_environment() -> dict[str, str]:
     """Variables for the simulators: they keep producing realistic orders."""
-    return {"ORDERPILOT_SIM_AMAZON_GENERATE_EVERY": os.environ.get("ORDERPILOT_SIM_AMAZON_GENERATE_EVERY", "15")}
+    return {
+        "ORDERPILOT_SIM_AMAZON_GENERATE_EVERY": os.environ.get("ORDERPILOT_SIM_AMAZON_GENERATE_EVERY", "15"),
+        "DEMO_3PL_TOKEN": os.environ["DEMO_3PL_TOKEN"],
+    }
 
 
 def seed_simulators(*, timeout: float = 30.0) -> Iterator[str]:

@@ -1,9 +1,14 @@
-"""The outbox handler that sends an email over SMTP (settings: ``[notifications] smtp_url``)."""
+"""The outbox handler that sends an email over SMTP (settings: ``[notifications] smtp_url``).
+
+A payload may carry attachments as references, ``{"kind": "invoice_pdf", "ref": "RE-2026-000001"}``,
+never as bytes: the outbox row stays small and holds no document twice. Each kind names a resolver
+in :data:`ATTACHMENT_RESOLVERS` that returns the file (name, content, media type) at send time.
+"""
 
 from __future__ import annotations
 
 import smtplib
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -11,6 +16,26 @@ from django.core.mail.backends.smtp import EmailBackend
 
 from orderpilot.core.configuration.sections import notification_settings
 from orderpilot.core.exceptions import RetryableError, TerminalError
+from orderpilot.core.registry import resolve
+
+#: Attachment kinds and the function that turns a reference into the file, in one place.
+ATTACHMENT_RESOLVERS: dict[str, str] = {
+    "invoice_pdf": "orderpilot.invoicing.documents.invoice_pdf_attachment",
+}
+
+
+class AttachmentFile(Protocol):
+    filename: str
+    content: bytes
+    media_type: str
+
+
+def resolve_attachment(reference: dict[str, str]) -> AttachmentFile:
+    """The file an attachment reference points to; unknown kinds and missing files are terminal."""
+    kind = reference.get("kind", "")
+    if kind not in ATTACHMENT_RESOLVERS:
+        raise TerminalError(f"unknown attachment kind {kind!r}")
+    return resolve(ATTACHMENT_RESOLVERS[kind])(reference["ref"])
 
 
 def smtp_connection(url: str) -> EmailBackend:
@@ -32,7 +57,7 @@ def smtp_connection(url: str) -> EmailBackend:
 
 
 def deliver_email(message) -> dict[str, Any]:
-    """Send the email described by ``message.payload`` (to, subject, text, html)."""
+    """Send the email described by ``message.payload`` (to, subject, text, html, attachments)."""
     settings = notification_settings()
     payload = message.payload
     # The Message-ID comes from the idempotency key, so a receiver can tell a repeat apart.
@@ -46,6 +71,9 @@ def deliver_email(message) -> dict[str, Any]:
     )
     if payload.get("html"):
         email.attach_alternative(payload["html"], "text/html")
+    for reference in payload.get("attachments", ()):
+        attachment = resolve_attachment(reference)
+        email.attach(attachment.filename, attachment.content, attachment.media_type)
     connection = smtp_connection(settings.smtp_url) if settings.smtp_url else get_connection()
     try:
         connection.send_messages([email])
@@ -53,4 +81,7 @@ def deliver_email(message) -> dict[str, Any]:
         raise TerminalError(f"recipient refused: {exc.recipients}") from exc
     except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         raise RetryableError(f"mail server: {exc}") from exc
-    return {"message_id": message_id, "to": payload["to"]}
+    result: dict[str, Any] = {"message_id": message_id, "to": payload["to"]}
+    if payload.get("attachments"):
+        result["attachments"] = [ref["ref"] for ref in payload["attachments"]]
+    return result

@@ -78,6 +78,10 @@ class SalesOrder(models.Model):
             models.Index(fields=["next_step_at"], name="order_due_idx", condition=Q(next_step_at__isnull=False)),
             models.Index(fields=["status", "-ordered_at"], name="order_status_idx"),
             models.Index(fields=["-ordered_at", "-id"], name="order_board_idx"),
+            # the cockpit's search by order id over every channel, its channel filter and ship-by column
+            models.Index(fields=["external_id"], name="order_external_id_idx"),
+            models.Index(fields=["channel", "-ordered_at"], name="order_channel_idx"),
+            models.Index(fields=["ship_by"], name="order_ship_by_idx", condition=Q(ship_by__isnull=False)),
         ]
 
     def __str__(self) -> str:

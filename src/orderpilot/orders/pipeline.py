@@ -11,6 +11,7 @@ from .states import OrderStatus
 STEPS: dict[str, str] = {
     OrderStatus.IMPORTED: "orderpilot.orders.steps.review_imported_order",
     OrderStatus.RELEASED: "orderpilot.shipping.steps.route_released_order",
+    OrderStatus.SHIPPED: "orderpilot.invoicing.steps.invoice_shipped_order",
     OrderStatus.PAID: "orderpilot.notifications.steps.request_review_for_paid_order",
 }
 

@@ -3,4 +3,7 @@ that returns a WSGI application speaking the real wire format of the system it s
 
 from __future__ import annotations
 
-SIMULATORS: dict[str, str] = {}
+SIMULATORS: dict[str, str] = {
+    "amazon": "orderpilot.sandbox.amazon.app.create_app",
+    "shipper": "orderpilot.sandbox.shipper.app.create_app",
+}

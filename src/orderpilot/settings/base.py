@@ -218,6 +218,8 @@ ORDERPILOT_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("ORDERPILOT_OUTBOX_MAX_ATTEM
 #: An outbox entry in flight for longer than this is taken to belong to a dead worker.
 ORDERPILOT_OUTBOX_INFLIGHT_TIMEOUT = float(os.environ.get("ORDERPILOT_OUTBOX_INFLIGHT_TIMEOUT", "300"))
 ORDERPILOT_STEP_MAX_ATTEMPTS = int(os.environ.get("ORDERPILOT_STEP_MAX_ATTEMPTS", "5"))
+#: how long before the marketplace's latest ship date a still unshipped order opens a warning ticket
+ORDERPILOT_SHIP_BY_WARNING = os.environ.get("ORDERPILOT_SHIP_BY_WARNING", "12h")
 ORDERPILOT_API_TOKEN = os.environ.get("ORDERPILOT_API_TOKEN", "")
 #: a bearer token for Prometheus to read /api/metrics/ without a login
 ORDERPILOT_METRICS_TOKEN = os.environ.get("ORDERPILOT_METRICS_TOKEN", "")

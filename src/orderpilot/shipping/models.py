@@ -17,11 +17,19 @@ class ShipperKind(models.TextChoices):
 class Shipper(models.Model):
     """Who ships: the in-house warehouse or an external shipper/3PL, with its capabilities.
 
-    :param stock: ``{"mode": "unlimited"}`` or ``{"mode": "table", "skus": {SKU: quantity}}``.
+    :param stock: ``{"mode": "unlimited"}``, ``{"mode": "table", "skus": {SKU: quantity}}`` (from the
+        configuration) or ``{"mode": "feed"}``: the shipper reports its stock itself (a file on its
+        return channel or the webhook) into :class:`ShipperStock`.
     :param price_table: ``[{"up_to_g": 2000, "eur": "4.50", "countries": [...]}, …]``.
     :param transport: how delivery notes reach the shipper (URLs may carry passwords: encrypted).
     :param return_channel: where confirmations come back (encrypted for the same reason).
     :param webhook_token_hash: SHA-256 of the token the shipper uses on the webhook.
+    :param previous_webhook_token_hash: the token before the last rotation, still accepted, so a
+        shipper can switch to the new token on its own schedule.
+    :param document_template: Jinja2 template (sandboxed) of the delivery document in
+        ``document_format``; empty means the built-in default. For PDF: a text printed under the lines.
+    :param cancellation_template: the same for the cancellation document.
+    :param poll_interval: seconds between two polls of the return channel (IMAP, FTP, SFTP).
     """
 
     code = models.SlugField(max_length=64, unique=True)
@@ -45,6 +53,13 @@ class Shipper(models.Model):
     return_channel = EncryptedJSONField(null=True, blank=True)
     confirmation_deadline = models.PositiveIntegerField(_("confirmation deadline (seconds)"), default=86400)
     webhook_token_hash = models.CharField(max_length=64, blank=True)
+    previous_webhook_token_hash = models.CharField(max_length=64, blank=True)
+    document_template = models.TextField(blank=True)
+    cancellation_template = models.TextField(blank=True)
+    poll_interval = models.PositiveIntegerField(_("poll interval (seconds)"), default=300)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_poll_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["priority", "code"]
@@ -79,6 +94,7 @@ class Shipment(models.Model):
     deadline_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     overdue_since = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -109,17 +125,23 @@ class ShipmentLine(models.Model):
 
 
 class Package(models.Model):
-    """One parcel of a shipment, with the tracking number the shipper reported."""
+    """One parcel of a shipment, with the tracking number the shipper reported.
+
+    :param lines: ``{SKU: quantity}`` in this parcel when the shipper said so (partial shipment);
+        empty means the parcel completes the delivery note.
+    """
 
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="packages")
     tracking_number = models.CharField(max_length=64)
     carrier = models.CharField(max_length=64, blank=True)
     shipped_at = models.DateTimeField()
     reference = models.PositiveIntegerField(help_text=_("package number within the order (1, 2, …)"))
+    lines = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["reference"]
+        indexes = [models.Index(fields=["tracking_number"], name="package_tracking_idx")]  # search by tracking
         constraints = [
             models.UniqueConstraint(fields=["shipment", "tracking_number"], name="package_unique_tracking"),
             models.CheckConstraint(condition=~Q(tracking_number=""), name="package_tracking_not_empty"),
@@ -127,3 +149,47 @@ class Package(models.Model):
 
     def __str__(self) -> str:
         return self.tracking_number
+
+
+class ShipperStock(models.Model):
+    """What a shipper with ``stock = "feed"`` last reported it has of a SKU."""
+
+    shipper = models.ForeignKey(Shipper, on_delete=models.CASCADE, related_name="stock_rows")
+    sku = models.CharField(max_length=64)
+    quantity = models.IntegerField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["shipper", "sku"]
+        constraints = [models.UniqueConstraint(fields=["shipper", "sku"], name="shipperstock_unique_sku")]
+
+    def __str__(self) -> str:
+        return f"{self.shipper_id}/{self.sku}: {self.quantity}"
+
+
+class DocumentPurpose(models.TextChoices):
+    DELIVERY_NOTE = "delivery_note", _("delivery note")
+    CANCELLATION = "cancellation", _("cancellation")
+    PACKING_SLIP = "packing_slip", _("packing slip (PDF)")
+
+
+class ShipmentDocument(models.Model):
+    """A document rendered for a shipment, rendered once and kept: every retry sends the same bytes."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="documents")
+    purpose = models.CharField(max_length=16, choices=DocumentPurpose.choices)
+    format = models.CharField(max_length=16)
+    filename = models.CharField(max_length=100)
+    media_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "purpose"], name="shipmentdocument_once_per_purpose")
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,63 +1,62 @@
-"""The outbox handler that sends a delivery note to its shipper."""
+"""The outbox handlers that send a delivery note, or its cancellation, to the shipper.
+
+The document is rendered once and stored (:mod:`.documents`), so a retry sends the same bytes
+under the same name; the outbox result records what was sent (file, size, SHA-256, receiver's answer).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from orderpilot.core.exceptions import TerminalError
-from orderpilot.core.registry import resolve
+from orderpilot.core.registry import resolve_checked
 
-from .base import Document
-from .formats import FORMATS
-from .models import Shipment
+from .base import Document, Transport
+from .documents import shipment_document
+from .models import DocumentPurpose, Shipment, ShipmentStatus
 from .transports import TRANSPORTS
 
 
-def delivery_data(shipment: Shipment) -> dict[str, Any]:
-    order = shipment.order
-    return {
-        "delivery_note": shipment.number,
-        "order": order.external_id,
-        "channel": order.channel.code,
-        "service": shipment.service,
-        "cash_on_delivery": order.cash_on_delivery,
-        "cod_amount": str(order.total_gross) if order.cash_on_delivery else None,
-        "currency": order.currency,
-        "weight_g": shipment.weight_g,
-        "shipping_address": shipment.shipping_address,
-        "lines": [
-            {
-                "sku": sl.order_line.sku,
-                "title": sl.order_line.title,
-                "quantity": sl.quantity,
-                "weight_g": sl.order_line.product.weight_g if sl.order_line.product else 0,
-            }
-            for sl in shipment.lines.select_related("order_line__product")
-        ],
-    }
-
-
-def render_document(shipment: Shipment) -> Document:
-    name = shipment.shipper.document_format or "json"
-    try:
-        document_format = resolve(FORMATS[name])()
-    except KeyError:
-        raise TerminalError(f"shipper {shipment.shipper.code}: document format {name!r} is not available") from None
-    return Document(
-        filename=f"{shipment.number}.{document_format.extension}",
-        content=document_format.render(delivery_data(shipment)),
-        media_type=document_format.media_type,
-    )
-
-
-def deliver_transmission(message) -> dict[str, Any]:
-    shipment = Shipment.objects.select_related("shipper", "order__channel").get(number=message.payload["shipment"])
+def transport_for(shipment: Shipment) -> tuple[str, dict[str, Any], Transport]:
     config = shipment.shipper.transport or {}
     kind = config.get("kind", "")
     try:
-        transport = resolve(TRANSPORTS[kind])()
+        transport = resolve_checked(TRANSPORTS[kind], Transport)()
     except KeyError:
         raise TerminalError(f"shipper {shipment.shipper.code}: transport {kind!r} is not available") from None
-    document = render_document(shipment)
-    receipt = transport.send(document, config, idempotency_key=message.idempotency_key)
-    return {"transport": kind, "file": document.filename, **receipt}
+    return kind, config, transport
+
+
+def _send(shipment: Shipment, document: Document, *, key: str) -> dict[str, Any]:
+    kind, config, transport = transport_for(shipment)
+    receipt = transport.send(document, config, idempotency_key=key)
+    return {
+        "transport": kind,
+        "file": document.filename,
+        "media_type": document.media_type,
+        "bytes": len(document.content),
+        "sha256": hashlib.sha256(document.content).hexdigest(),
+        **receipt,
+    }
+
+
+def _shipment(message) -> Shipment:
+    return Shipment.objects.select_related("shipper", "order__channel").get(number=message.payload["shipment"])
+
+
+def deliver_transmission(message) -> dict[str, Any]:
+    """Outbox handler ``shipment.transmit``."""
+    shipment = _shipment(message)
+    if shipment.status == ShipmentStatus.CANCELLED:
+        # cancelled before it left: the shipper never hears of it (nothing to cancel there either)
+        return {"skipped": "the delivery note was cancelled before it was sent"}
+    document = shipment_document(shipment, DocumentPurpose.DELIVERY_NOTE)
+    return _send(shipment, document, key=message.idempotency_key)
+
+
+def deliver_cancellation(message) -> dict[str, Any]:
+    """Outbox handler ``shipment.cancel``: the shipper already has the delivery note; tell it to stop."""
+    shipment = _shipment(message)
+    document = shipment_document(shipment, DocumentPurpose.CANCELLATION, reason=message.payload.get("reason", ""))
+    return _send(shipment, document, key=message.idempotency_key)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from ..base import OrderPage, ShipmentConfirmation
+from ..base import OrderPage, SettlementReport, ShipmentConfirmation
 from ..models import Channel
 from .carriers import amazon_carrier
 from .gateway import AmazonGateway
@@ -17,6 +17,8 @@ from .mapping import format_time, order_from_v2026, parse_time
 #: re-read this much before the watermark: Amazon's lists are eventually consistent
 OVERLAP = dt.timedelta(minutes=10)
 FIRST_POLL_LOOKBACK = dt.timedelta(days=2)
+#: settlement reports are kept by Amazon for 90 days; on the first run fetch the last 30
+SETTLEMENT_LOOKBACK = dt.timedelta(days=30)
 
 
 class AmazonConnector:
@@ -44,8 +46,14 @@ class AmazonConnector:
             yield OrderPage(orders=orders, watermark=watermark or timezone.now() - dt.timedelta(minutes=2))
             return
 
-    def confirm_shipment(self, confirmation: ShipmentConfirmation) -> dict[str, Any]:
-        """v0 confirmShipment for one package (packageReferenceId as a string of digits)."""
+    def confirm_shipment(self, confirmation: ShipmentConfirmation, *, is_retry: bool = False) -> dict[str, Any]:
+        """v0 confirmShipment for one package (packageReferenceId as a string of digits).
+
+        On a retry the order's packages are read first: if an earlier attempt reached Amazon
+        before the worker died, the package is there and is not confirmed a second time.
+        """
+        if is_retry and self._already_confirmed(confirmation):
+            return {"packageReferenceId": str(confirmation.package_reference), "already_confirmed": True}
         code, name = amazon_carrier(confirmation.carrier)
         detail: dict[str, Any] = {
             "packageReferenceId": str(confirmation.package_reference),
@@ -68,3 +76,21 @@ class AmazonConnector:
             return {"sent": False, "reason": "Amazon offers no review request for this order now"}
         self.gateway.create_review_solicitation(order_external_id)
         return {"sent": True}
+
+    def settlement_reports(self, *, since: dt.datetime | None) -> Iterator[SettlementReport]:
+        """Amazon's settlement reports (they cannot be requested, only listed) created since ``since``."""
+        start = (since - dt.timedelta(days=1)) if since else timezone.now() - SETTLEMENT_LOOKBACK
+        for report in self.gateway.settlement_reports(created_since=format_time(start)):
+            document_id = report["reportDocumentId"]
+            yield SettlementReport(
+                report_id=report["reportId"],
+                write_to=lambda target, document_id=document_id: self.gateway.download_report(document_id, target),
+            )
+
+    def _already_confirmed(self, confirmation: ShipmentConfirmation) -> bool:
+        order = self.gateway.get_order(confirmation.order_external_id)
+        return any(
+            str(package.get("packageReferenceId")) == str(confirmation.package_reference)
+            and package.get("trackingNumber") == confirmation.tracking_number
+            for package in order.get("packages") or []
+        )

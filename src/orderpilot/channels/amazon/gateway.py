@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import random
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import httpx
@@ -53,6 +54,7 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "getFeed": (2.0, 15),
     "sendInvoice": (1.0, 5),
 }
+SETTLEMENT_REPORT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 ORDERS_INCLUDED_DATA = ["BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT", "CANCELLATION", "PACKAGES"]
 MAX_ATTEMPTS = 5
 
@@ -151,6 +153,51 @@ class AmazonGateway:
             order_id,
             marketplaceIds=self.marketplace_ids[:1],
         )
+
+    def settlement_reports(self, *, created_since: str) -> list[dict[str, Any]]:
+        """Every finished settlement report since ``created_since`` (all pages)."""
+        from sp_api.api.reports.reports import Reports
+
+        reports: list[dict[str, Any]] = []
+        params: dict[str, Any] = {
+            "reportTypes": [SETTLEMENT_REPORT],
+            "processingStatuses": ["DONE"],
+            "createdSince": created_since,
+            "marketplaceIds": self.marketplace_ids,
+            "pageSize": 100,
+        }
+        while True:
+            response = self._call("getReports", self._client(Reports).get_reports, **params)
+            reports.extend((response.payload or {}).get("reports") or [])
+            if not response.next_token:
+                return reports
+            params = {"nextToken": response.next_token}  # Amazon wants it as the only parameter
+
+    def download_report(self, document_id: str, target: BinaryIO) -> None:
+        """Write the report document, decompressed, to ``target`` (streamed: memory stays flat)."""
+        from sp_api.api.reports.reports import Reports
+
+        response = self._call(
+            "getReportDocument", self._client(Reports).get_report_document, document_id, download=False
+        )
+        document = response.payload or {}
+        if not document.get("url"):
+            raise RetryableError(f"getReportDocument {document_id} answered without a url")
+        decompress = zlib.decompressobj(wbits=31) if document.get("compressionAlgorithm") == "GZIP" else None
+        try:
+            with httpx.stream("GET", document["url"], timeout=self._timeout) as download:
+                if download.status_code >= 500:
+                    raise RetryableError(f"report document {document_id}: HTTP {download.status_code}")
+                if download.status_code >= 400:
+                    raise TerminalError(f"report document {document_id}: HTTP {download.status_code}")
+                for chunk in download.iter_bytes():
+                    target.write(decompress.decompress(chunk) if decompress else chunk)
+            if decompress:
+                target.write(decompress.flush())
+        except httpx.TransportError as exc:
+            raise RetryableError(f"report document {document_id}: {exc}") from exc
+        except zlib.error as exc:
+            raise TerminalError(f"report document {document_id} is not valid GZIP: {exc}") from exc
 
     # --- plumbing -------------------------------------------------------------------------------
     def _client(self, cls: type) -> Any:

@@ -51,6 +51,10 @@ def apply_config(config: ConfigFile) -> ApplyReport:
             _upsert_setting("company", config.company.model_dump(), report)
         if config.notifications is not None:
             _upsert_setting("notifications", config.notifications.model_dump(by_alias=True), report)
+        for section in ("invoicing", "invoice_template", "payments", "accounting"):
+            value = getattr(config, section)
+            if value is not None:
+                _upsert_setting(section, value.model_dump(mode="json"), report)
         for channel in config.channels:
             _apply_channel(channel, report)
         for product in config.products:
@@ -129,17 +133,23 @@ def _apply_product(config, report: ApplyReport) -> None:
 def _apply_shipper(config, report: ApplyReport) -> None:
     from orderpilot.shipping.models import Shipper
 
-    token_hash = ""
+    hashes: dict[str, str] = {}
     return_channel = config.return_channel.model_dump(exclude_none=True) if config.return_channel else None
-    if config.return_channel and config.return_channel.token_env:
-        token = os.environ.get(config.return_channel.token_env)
+    for column, key in (("webhook_token_hash", "token_env"), ("previous_webhook_token_hash", "previous_token_env")):
+        env_name = getattr(config.return_channel, key, None) if config.return_channel else None
+        if not env_name:
+            continue
+        token = os.environ.get(env_name)
         if token:
-            token_hash = hashlib.sha256(token.encode()).hexdigest()
+            hashes[column] = hashlib.sha256(token.encode()).hexdigest()
         else:
-            report.warnings.append(
-                f"shipper {config.code}: environment variable {config.return_channel.token_env} is not set"
-            )
-    stock = {"mode": "unlimited"} if config.stock == "unlimited" else {"mode": "table", "skus": config.stock}
+            report.warnings.append(f"shipper {config.code}: environment variable {env_name} is not set")
+    if "webhook_token_hash" in hashes and not config.return_channel.previous_token_env:
+        hashes["previous_webhook_token_hash"] = ""  # rotation finished: the old token stops working
+    transport = config.transport.model_dump() if config.transport else None
+    transport = _shipper_secrets(transport, config.code, report)
+    return_channel = _shipper_secrets(return_channel, config.code, report, keep={"token_env", "previous_token_env"})
+    stock = {"mode": "table", "skus": config.stock} if isinstance(config.stock, dict) else {"mode": config.stock}
     values = {
         "name": config.name or config.code,
         "kind": config.kind,
@@ -157,13 +167,32 @@ def _apply_shipper(config, report: ApplyReport) -> None:
         "transit_days": config.transit_days,
         "confirmation_deadline": config.confirmation_deadline,
         "stock": stock,
-        "transport": config.transport.model_dump() if config.transport else None,
+        "transport": transport,
         "document_format": config.format or "",
         "return_channel": return_channel,
+        "document_template": config.template,
+        "cancellation_template": config.cancellation_template,
+        "poll_interval": config.poll_interval,
+        **hashes,
     }
-    if token_hash:
-        values["webhook_token_hash"] = token_hash
     _upsert(Shipper, {"code": config.code}, values, f"shipper {config.code}", report)
+
+
+def _shipper_secrets(section, code: str, report: ApplyReport, keep: frozenset | set = frozenset()):
+    """Resolve ``*_env`` keys of a transport/return channel (e.g. ``password_env``) into the secret
+    itself (``password``), stored encrypted with the section; the ``*_env`` name is kept for reference."""
+    if not section:
+        return section
+    resolved = dict(section)
+    for key, env_name in section.items():
+        if not key.endswith("_env") or key in keep:
+            continue
+        value = os.environ.get(str(env_name))
+        if value is None:
+            report.warnings.append(f"shipper {code}: environment variable {env_name} is not set")
+        else:
+            resolved[key.removesuffix("_env")] = value
+    return _jsonable(resolved)
 
 
 def _apply_hold_rule(config, report: ApplyReport) -> None:

@@ -21,7 +21,9 @@ from pydantic import (
     model_validator,
 )
 
+from orderpilot.invoicing.settings import InvoiceTemplate, InvoicingSettings
 from orderpilot.orders.holds import CONDITIONS, DEFERRED_CONDITIONS, REQUIRED_PARAMS
+from orderpilot.payments.settings import AccountingSettings, PaymentSettings
 
 from .durations import parse_duration
 
@@ -244,6 +246,10 @@ class ConfigFile(Strict):
     notifications: NotificationsConfig | None = None
     company: CompanyConfig | None = None
     hold_rules: list[HoldRuleConfig] = []
+    invoicing: InvoicingSettings | None = None
+    invoice_template: InvoiceTemplate | None = None
+    payments: PaymentSettings | None = None
+    accounting: AccountingSettings | None = None
 
     @model_validator(mode="after")
     def _unique_codes(self) -> ConfigFile:

@@ -730,3 +730,30 @@ def test_a_failure_while_applying_rolls_back_everything(tmp_path, contract_env, 
     # then the first shipper, the channel, products and settings written before it are gone too
     assert written == ["warehouse"]
     assert nothing_configured()
+
+
+@pytest.mark.django_db
+def test_invoicing_and_accounting_sections_are_validated_and_stored(tmp_path):
+    # given
+    from orderpilot.invoicing.settings import invoicing_settings
+    from orderpilot.payments.settings import accounting_settings
+
+    path = write(
+        tmp_path,
+        '[invoicing]\nnumber_pattern = "INV-{year}-{seq:05}"\n\n'
+        '[accounting]\nconsultant_number = 1234567\nclient_number = 10001\nchart = "04"\n',
+    )
+    # when
+    apply(path)
+    # then
+    assert invoicing_settings().number_pattern == "INV-{year}-{seq:05}"
+    assert (accounting_settings().consultant_number, accounting_settings().chart) == (1234567, "04")
+
+
+@pytest.mark.django_db
+def test_a_wrong_accounting_chart_names_the_key(tmp_path):
+    path = write(tmp_path, '[accounting]\nchart = "99"\n')
+    with pytest.raises(CommandError) as raised:
+        apply(path)
+    assert "accounting.chart" in str(raised.value)
+    assert SystemSetting.objects.filter(key="accounting").count() == 0

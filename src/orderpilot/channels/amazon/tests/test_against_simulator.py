@@ -125,3 +125,23 @@ def test_one_confirmation_per_package_with_amazons_carrier_code(amazon_sim, amaz
     assert OutboxMessage.objects.get(kind="marketplace.confirm_shipment").status == "sent"
     order.refresh_from_db()
     assert order.marketplace_confirmed_at is not None
+
+
+def test_a_retry_after_a_lost_answer_does_not_confirm_twice(amazon_sim, amazon_channel, products, warehouse):
+    # given a confirmation that reached Amazon, but whose worker died before recording it
+    order_id = amazon_sim.add_order()
+    _poll(amazon_channel)
+    run_due_work(until_idle=True)
+    shipment = SalesOrder.objects.get(external_id=order_id).shipments.get()
+    record_tracking(shipment, tracking_number="00340434161234567891", carrier="DHL")
+    from orderpilot.core.outbox import claim_due_messages, deliver_claimed_message
+
+    [message] = [m for m in claim_due_messages(limit=10) if m.kind == "marketplace.confirm_shipment"]
+    deliver_claimed_message(message)
+    OutboxMessage.objects.filter(pk=message.pk).update(status="retry", sent_at=None)  # as if never recorded
+    # when the entry is delivered again
+    run_due_work(until_idle=True)
+    # then Amazon still has one confirmation, and the retry is recorded as sent
+    assert len(amazon_sim.http.get("/_sim/shipment-confirmations").json()["confirmations"]) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.result["already_confirmed"]) == ("sent", 2, True)

@@ -1,0 +1,1 @@
+"""The shipper (3PL) simulator: ``orderpilot sim shipper --port P``."""
