@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.auth.models import Group
 from django.apps import apps
+from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve

@@ -281,7 +281,8 @@ def import_due_settlements() -> int:
     """Periodic job: fetch new settlement documents of every channel that has them; returns how many."""
     now = timezone.now()
     imported = 0
-    for channel in Channel.objects.filter(active=True).exclude(settlements_checked_at__gt=now - SETTLEMENT_CHECK_INTERVAL):
+    due = Channel.objects.filter(active=True).exclude(settlements_checked_at__gt=now - SETTLEMENT_CHECK_INTERVAL)
+    for channel in due:
         try:
             connector = connector_for(channel)
         except OrderPilotError:

@@ -72,7 +72,9 @@ def simulator_commands(*, web_port: int) -> dict[str, list[str]]:
         ],
     }
     return {
-        f"sim-{name}": [sys.executable, "-m", "orderpilot.cli", "sim", name, "--port", str(port), *options.get(name, [])]
+        f"sim-{name}": [
+            sys.executable, "-m", "orderpilot.cli", "sim", name, "--port", str(port), *options.get(name, [])
+        ]
         for name, port in DEMO_SIMULATORS.items()
         if name in SIMULATORS
     }
