@@ -27,6 +27,7 @@ JOBS: dict[str, str] = {
     "recover_outbox": "orderpilot.core.outbox.requeue_stale_inflight",
     "check_deadlines": "orderpilot.shipping.services.flag_overdue_shipments",
     "flag_stuck_work": "orderpilot.core.health.flag_stuck_work",
+    "import_settlements": "orderpilot.channels.services.import_due_settlements",
     "poll_return_channels": "orderpilot.shipping.returns.poll_return_channels",
     "cancel_shipments": "orderpilot.shipping.services.cancel_shipments_of_cancelled_orders",
     "watch_ship_by": "orderpilot.shipping.deadlines.watch_ship_by",
