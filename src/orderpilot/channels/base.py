@@ -110,10 +110,28 @@ class ShipmentConfirmation:
 
 @dataclass(frozen=True)
 class SettlementReport:
-    """A payout/settlement document of the channel; ``write_to(file)`` downloads it into a file."""
+    """A payout/settlement document of the channel; ``write_to(file)`` downloads it into a file.
+
+    ``parser`` reads the document for payment matching (a ``payments.base.PayoutParser``);
+    ``None`` means an Amazon settlement flat file V2.
+    """
 
     report_id: str
     write_to: Callable[[BinaryIO], None]
+    parser: Callable[[BinaryIO], Iterator[Any]] | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceUpload:
+    """An invoice (or credit note) for the marketplace to hand to its buyer."""
+
+    order_external_id: str
+    number: str
+    document_type: str  # "Invoice" or "CreditNote"
+    total_amount: str
+    total_vat_amount: str
+    currency: str
+    pdf: bytes
 
 
 @runtime_checkable

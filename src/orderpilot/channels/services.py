@@ -297,7 +297,7 @@ def import_channel_settlements(channel: Channel, connector) -> int:
     """Download every settlement document not imported yet and hand it to payment matching."""
     import tempfile
 
-    from orderpilot.payments.services import import_settlement_file
+    from orderpilot.payments.services import import_payout, import_settlement_file
 
     from .models import ImportedSettlement
 
@@ -311,7 +311,10 @@ def import_channel_settlements(channel: Channel, connector) -> int:
             with tempfile.TemporaryFile() as document:
                 report.write_to(document)
                 document.seek(0)
-                result = import_settlement_file(channel.code, document)
+                if report.parser is None:
+                    result = import_settlement_file(channel.code, document)
+                else:
+                    result = import_payout(channel.code, document, parser=report.parser)
             ImportedSettlement.objects.get_or_create(
                 channel=channel, report_id=report.report_id, defaults={"settlement_id": result.payout.settlement_id}
             )
@@ -322,3 +325,80 @@ def import_channel_settlements(channel: Channel, connector) -> int:
         return imported
     Channel.objects.filter(pk=channel.pk).update(settlements_checked_at=started)
     return imported
+
+
+def deliver_invoice_upload(message) -> dict:
+    """Outbox handler: hand an invoice PDF to the order's marketplace (Amazon: UPLOAD_VAT_INVOICE)."""
+    from orderpilot.notifications.delivery import resolve_attachment
+
+    from .base import InvoiceUpload
+
+    payload = message.payload
+    order = SalesOrder.objects.select_related("channel").get(pk=message.order_id)
+    [reference] = payload["attachments"]
+    upload = InvoiceUpload(
+        order_external_id=payload["order"],
+        number=payload["invoice"],
+        document_type=payload["document_type"],
+        total_amount=payload["total_amount"],
+        total_vat_amount=payload["total_vat_amount"],
+        currency=payload["currency"],
+        pdf=resolve_attachment(reference).content,
+    )
+    return {"invoice": upload.number, **connector_for(order.channel).upload_invoice(upload)}
+
+
+FINAL_FEED_STATUSES = frozenset({"DONE", "FATAL", "CANCELLED"})
+
+
+def check_invoice_uploads(limit: int = 50) -> int:
+    """Periodic job: follow uploaded invoices until the marketplace has processed them.
+
+    The outcome is kept in the upload's outbox entry (``result.processingStatus``) and the order's
+    timeline; a refused upload opens a ticket.
+    """
+    from orderpilot.core.models import OutboxMessage, OutboxStatus
+    from orderpilot.tickets.models import TicketReason
+    from orderpilot.tickets.services import open_ticket
+
+    now = timezone.now()
+    recently = (now - UPLOAD_CHECK_INTERVAL).isoformat()
+    pending = [
+        message
+        for message in OutboxMessage.objects.filter(kind="marketplace.invoice_upload", status=OutboxStatus.SENT)
+        .select_related("order__channel")
+        .order_by("sent_at")[: limit * 4]
+        if message.result.get("feedId")
+        and message.result.get("processingStatus") not in FINAL_FEED_STATUSES
+        and message.result.get("checked_at", "") < recently
+    ][:limit]
+    changed = 0
+    for message in pending:
+        try:
+            status = connector_for(message.order.channel).invoice_upload_status(message.result["feedId"])
+        except RetryableError:
+            continue
+        result = {**message.result, "processingStatus": status, "checked_at": now.isoformat()}
+        OutboxMessage.objects.filter(pk=message.pk).update(result=result)
+        if status == message.result.get("processingStatus"):
+            continue
+        changed += 1
+        with transaction.atomic():
+            order = message.order
+            invoice = message.result.get("invoice", "")
+            if status == "DONE":
+                record_event(order, "invoice_uploaded", f"{invoice}: the marketplace accepted the invoice")
+            elif status in ("FATAL", "CANCELLED"):
+                record_event(order, "invoice_upload_failed", f"{invoice}: {status}")
+                open_ticket(
+                    order=order,
+                    reason=TicketReason.MARKETPLACE_ERROR,
+                    problem_key=f"invoice-upload:{invoice}",
+                    title=f"{order.channel.code} {order.external_id}: invoice {invoice} upload {status}",
+                    body=f"Feed {message.result['feedId']} ended {status}.",
+                )
+    return changed
+
+
+#: how often an upload still being processed is asked about
+UPLOAD_CHECK_INTERVAL = dt.timedelta(minutes=1)

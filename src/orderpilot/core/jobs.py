@@ -28,6 +28,7 @@ JOBS: dict[str, str] = {
     "check_deadlines": "orderpilot.shipping.services.flag_overdue_shipments",
     "flag_stuck_work": "orderpilot.core.health.flag_stuck_work",
     "import_settlements": "orderpilot.channels.services.import_due_settlements",
+    "check_invoice_uploads": "orderpilot.channels.services.check_invoice_uploads",
     "poll_return_channels": "orderpilot.shipping.returns.poll_return_channels",
     "cancel_shipments": "orderpilot.shipping.services.cancel_shipments_of_cancelled_orders",
     "watch_ship_by": "orderpilot.shipping.deadlines.watch_ship_by",

@@ -39,6 +39,7 @@ HANDLERS: dict[str, str] = {
     "shipment.cancel": "orderpilot.shipping.transmission.deliver_cancellation",
     "marketplace.confirm_shipment": "orderpilot.channels.services.deliver_shipment_confirmation",
     "marketplace.request_review": "orderpilot.channels.services.deliver_review_request",
+    "marketplace.invoice_upload": "orderpilot.channels.services.deliver_invoice_upload",
 }
 
 #: Outbox kinds whose delivery changes state: run in the transaction that records ``sent``.

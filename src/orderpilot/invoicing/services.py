@@ -418,7 +418,9 @@ def _deliver(document: Invoice, order: SalesOrder) -> None:
             payload=invoice_email(document, to=email),
             order=order,
         )
-    if channel.kind == "amazon" and MARKETPLACE_UPLOAD_KIND in handlers():
+    # Amazon: uploaded through the UPLOAD_VAT_INVOICE feed unless the channel says "invoice_upload = false"
+    uploads = (channel.settings or {}).get("invoice_upload", True)
+    if channel.kind == "amazon" and uploads and MARKETPLACE_UPLOAD_KIND in handlers():
         enqueue_message(
             MARKETPLACE_UPLOAD_KIND,
             key=f"invoice:{document.number}:upload",

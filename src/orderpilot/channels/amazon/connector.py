@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from ..base import OrderPage, SettlementReport, ShipmentConfirmation
+from ..base import InvoiceUpload, OrderPage, SettlementReport, ShipmentConfirmation
 from ..models import Channel
 from .carriers import amazon_carrier
 from .gateway import AmazonGateway
@@ -94,3 +94,21 @@ class AmazonConnector:
             and package.get("trackingNumber") == confirmation.tracking_number
             for package in order.get("packages") or []
         )
+
+    def upload_invoice(self, upload: InvoiceUpload) -> dict[str, Any]:
+        """The invoice PDF through the ``UPLOAD_VAT_INVOICE`` feed (research/compliance.md §1.8)."""
+        options = {
+            "metadata:OrderId": upload.order_external_id,
+            "metadata:InvoiceNumber": upload.number,
+            "metadata:DocumentType": upload.document_type,
+            "metadata:TotalAmount": upload.total_amount,
+            "metadata:TotalVATAmount": upload.total_vat_amount,
+        }
+        feed_id = self.gateway.submit_feed(
+            "UPLOAD_VAT_INVOICE", upload.pdf, content_type="application/pdf", options=options
+        )
+        return {"feedId": feed_id, "processingStatus": "IN_QUEUE"}
+
+    def invoice_upload_status(self, feed_id: str) -> str:
+        """``IN_QUEUE``, ``IN_PROGRESS``, ``DONE``, ``FATAL`` or ``CANCELLED``."""
+        return self.gateway.feed_status(feed_id).get("processingStatus", "")

@@ -105,10 +105,17 @@ def test_amazon_orders_get_no_invoice_email_by_default_and_shops_do(company, ama
     # given one order per channel
     (amazon_invoice,) = issue(order_factory(amazon))
     (shop_invoice,) = issue(order_factory(shop))
-    # then
+    # then the shop's buyer gets an email; Amazon's gets the invoice through Amazon (upload feed)
     keys = set(OutboxMessage.objects.values_list("idempotency_key", flat=True))
-    assert keys == {f"invoice:{shop_invoice.number}:email"}
+    assert keys == {f"invoice:{shop_invoice.number}:email", f"invoice:{amazon_invoice.number}:upload"}
     assert amazon_invoice.number == "RE-2026-000001"
+
+
+def test_amazon_invoice_upload_can_be_switched_off(company, amazon, order_factory):
+    amazon.settings = {"invoice_upload": False}
+    amazon.save()
+    issue(order_factory(amazon))
+    assert OutboxMessage.objects.count() == 0
 
 
 def test_channel_policy_can_switch_the_invoice_email_off(company, shop, order_factory):

@@ -51,3 +51,30 @@ def test_a_german_settlement_report_is_fetched_once_and_pays_the_order(amazon_si
     assert order.status == "paid"
     amazon_channel.refresh_from_db()
     assert amazon_channel.settlements_checked_at is not None
+
+
+def test_an_invoice_reaches_amazon_through_the_vat_invoice_feed(amazon_sim, amazon_channel, company):
+    # given an Amazon order whose invoice was just issued (which queues its upload)
+    from orderpilot.channels.services import check_invoice_uploads
+    from orderpilot.core.jobs import run_due_work
+    from orderpilot.core.models import OutboxMessage
+
+    order = invoiced_order(amazon_channel, "028-6666666-6666666")
+    invoice = order.invoices.get()
+    # when the outbox delivers it
+    run_due_work(until_idle=True)
+    # then Amazon got the PDF with the invoice's metadata
+    [feed] = [f for f in amazon_sim.http.get("/_sim/feeds").json()["feeds"] if f["feedType"] == "UPLOAD_VAT_INVOICE"]
+    text = str(feed)
+    assert invoice.number in text
+    assert "028-6666666-6666666" in text
+    message = OutboxMessage.objects.get(kind="marketplace.invoice_upload")
+    assert (message.status, message.result["processingStatus"]) == ("sent", "IN_QUEUE")
+    # when Amazon has processed it and the status is checked
+    amazon_sim.http.post("/_sim/clock", json={"advance": "5m"})
+    OutboxMessage.objects.filter(pk=message.pk).update(result={**message.result, "checked_at": "2000-01-01"})
+    assert check_invoice_uploads() == 1
+    # then the upload is recorded as accepted on the order
+    message.refresh_from_db()
+    assert message.result["processingStatus"] == "DONE"
+    assert order.events.filter(kind="invoice_uploaded").count() == 1
