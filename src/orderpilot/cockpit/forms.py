@@ -16,6 +16,11 @@ class CommentForm(forms.Form):
     body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
+class CustomerEmailForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    text = forms.CharField(label=_("Message"), widget=forms.Textarea, max_length=10000)
+
+
 class ResolveForm(forms.Form):
     resolution = forms.CharField(label=_("Resolution"), required=False, max_length=500)
     requeue = forms.BooleanField(label=_("Release the order back into automatic processing"), required=False)

@@ -21,17 +21,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from orderpilot.core.actors import Actor
 from orderpilot.core.exceptions import IllegalTransition, TerminalError
+from orderpilot.notifications.policy import MessageKind, may_email
 from orderpilot.orders.models import SalesOrder
 from orderpilot.orders.services import release_order
 from orderpilot.orders.states import OrderStatus
 from orderpilot.shipping.models import DocumentPurpose, ShipmentStatus, ShipperKind
 from orderpilot.shipping.services import record_tracking
 from orderpilot.tickets.models import Ticket, TicketReason, TicketStatus
-from orderpilot.tickets.services import comment_ticket, resolve_ticket
+from orderpilot.tickets.services import assign_ticket, comment_ticket, email_customer_from_ticket, resolve_ticket
 
 from . import charts, selectors
 from .configuration import export_configuration
-from .forms import CommentForm, PackingForm, ReleaseForm, ResolveForm, RoleForm
+from .forms import CommentForm, CustomerEmailForm, PackingForm, ReleaseForm, ResolveForm, RoleForm
 from .kpis import DEFAULT_PERIOD, PERIODS, compute_kpis
 from .labels import event_label
 from .roles import ADMIN, admin_required, operator_required, user_roles
@@ -307,6 +308,7 @@ def ticket_detail(request, pk: int):
             "resolve_form": ResolveForm(),
             "release_form": ReleaseForm(),
             "is_open": ticket.status != TicketStatus.CLOSED,
+            "may_email_customer": order is not None and may_email(order.channel, MessageKind.TICKET_REPLY),
             "order_on_hold": order is not None and order.status == OrderStatus.ON_HOLD,
         },
     )
@@ -352,6 +354,33 @@ def ticket_release(request, pk: int):
     form = ReleaseForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     _resolve(request, ticket, requeue=True, resolution=note)
+    return redirect("cockpit:ticket", pk=pk)
+
+
+@require_POST
+@operator_required
+def ticket_assign(request, pk: int):
+    """Take the ticket (``to=me``) or give it back (``to=nobody``)."""
+    ticket = _open_ticket_or_404(pk)
+    assignee = request.user if request.POST.get("to") == "me" else None
+    assign_ticket(ticket, assignee=assignee, actor=Actor.for_user(request.user))
+    return redirect("cockpit:ticket", pk=pk)
+
+
+@require_POST
+@operator_required
+def ticket_email(request, pk: int):
+    """Email the order's customer from the ticket, if the channel's policy allows it."""
+    ticket = _open_ticket_or_404(pk)
+    form = CustomerEmailForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a subject and a message."))
+    elif email_customer_from_ticket(
+        ticket, actor=Actor.for_user(request.user), subject=form.cleaned_data["subject"], text=form.cleaned_data["text"]
+    ):
+        messages.success(request, _("The email is on its way."))
+    else:
+        messages.error(request, _("No email sent: the channel's policy forbids it, or the customer has no address."))
     return redirect("cockpit:ticket", pk=pk)
 
 

@@ -345,3 +345,42 @@ def test_attention_page_counts_what_needs_a_person(operator_client, held):
     assert "HTTP 400 invalid carrier" in html
     assert "On hold: <strong>1</strong>" in board
     assert "Undeliverable messages: <strong>1</strong>" in board
+
+
+@pytest.mark.django_db
+def test_assign_to_me_and_give_back(operator_client, held, operator):
+    # given
+    _, ticket = held
+    # when
+    operator_client.post(f"/tickets/{ticket.pk}/assign/", {"to": "me"})
+    # then
+    ticket.refresh_from_db()
+    assert ticket.assignee == operator
+    assert "Give the ticket back" in operator_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    # when given back
+    operator_client.post(f"/tickets/{ticket.pk}/assign/", {"to": "nobody"})
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
+@pytest.mark.django_db
+def test_email_the_customer_from_a_ticket_only_where_the_channel_allows(operator_client):
+    from orderpilot.core.models import OutboxMessage
+
+    # given a held shop order (shops allow emails)
+    from .factories import make_channel, make_customer
+
+    order = make_order("SHOP-9", channel=make_channel("shop", "gambio"), customer=make_customer(), buyer_note="?")
+    ticket = hold(order)
+    # when
+    operator_client.post(f"/tickets/{ticket.pk}/email/", {"subject": "Rückfrage", "text": "Welche Farbe?"})
+    # then
+    [message] = OutboxMessage.objects.filter(kind="email")
+    assert (message.payload["to"], message.payload["subject"]) == (order.customer.email, "Rückfrage")
+    # and for an Amazon order the form is not even offered, and a post sends nothing
+    order.channel.kind = "amazon"
+    order.channel.save()
+    page = operator_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "communication policy allows no email" in page
+    operator_client.post(f"/tickets/{ticket.pk}/email/", {"subject": "Question", "text": "Which colour?"})
+    assert OutboxMessage.objects.filter(kind="email").count() == 1
