@@ -127,6 +127,7 @@ def _import_locked(channel: Channel, incoming: ChannelOrder) -> ImportResult:
         # the channel's change time has second precision: the status decides within one second
         return ImportResult(order, "unchanged")
     was_waiting = order.awaiting_marketplace
+    newly_requested = incoming.cancellation_requested and not order.cancellation_requested
     _copy_fields(order, incoming, update=True)
     order.save()
     if order.status in (OrderStatus.IMPORTED, OrderStatus.ON_HOLD):
@@ -145,7 +146,24 @@ def _import_locked(channel: Channel, incoming: ChannelOrder) -> ImportResult:
             cancel_invoiced_order(order, reason=f"cancelled at {channel.code}")
     elif was_waiting and not incoming.awaiting_marketplace and order.status == OrderStatus.IMPORTED:
         schedule_order(order)
+    if newly_requested and order.status in (OrderStatus.RELEASED, OrderStatus.TRANSMITTED):
+        _ticket_cancellation_request(order)
     return ImportResult(order, "updated")
+
+
+def _ticket_cancellation_request(order: SalesOrder) -> None:
+    """The buyer asked to cancel an order already on its way to the shipper: a person must stop it."""
+    from orderpilot.tickets.models import TicketReason
+    from orderpilot.tickets.services import open_ticket
+
+    record_event(order, "cancellation_requested", "the buyer asked to cancel")
+    open_ticket(
+        order=order,
+        reason=TicketReason.MARKETPLACE_ERROR,
+        problem_key=f"cancel-request:{order.pk}",
+        title=f"{order.channel.code} {order.external_id}: the buyer asked to cancel; stop the shipment or refuse",
+        priority=1,
+    )
 
 
 def _copy_fields(order: SalesOrder, incoming: ChannelOrder, *, update: bool = False) -> None:

@@ -133,13 +133,17 @@ def evaluate(facts: OrderFacts, rules: Iterable[Rule], *, overridden: Iterable[s
     """Return the rules that fire for ``facts``, skipping rules a person overrode for this order."""
     skip = set(overridden)
     firings = []
+    fired_conditions: set[str] = set()
     for rule in rules:
         if rule.code in skip or (rule.channels and facts.channel not in rule.channels):
             continue
+        if rule.when in fired_conditions:
+            continue  # one reason per condition, even if configured twice
         condition = CONDITIONS.get(rule.when)
         if condition is None:
             continue
         evidence = condition(facts, rule.params)
         if evidence is not None:
             firings.append(Firing(code=rule.when, rule=rule.code, evidence=evidence))
+            fired_conditions.add(rule.when)
     return firings

@@ -22,7 +22,7 @@ def review_imported_order(order: SalesOrder) -> None:
     queue_customer_email(order, MessageKind.ORDER_RECEIVED)
     rules = active_rules()
     facts = order_facts(order, duplicate_window=duplicate_window(rules))
-    firings = evaluate(facts, rules, overridden=order.overridden_rules)
+    firings = evaluate(facts, [*rules, *BUILT_IN_RULES], overridden=order.overridden_rules)
     if firings:
         hold_order(order, firings)
     else:
@@ -72,6 +72,10 @@ def _similar_recent_orders(order: SalesOrder, lines, *, window: dt.timedelta) ->
             if sorted((line.sku, line.quantity) for line in other.lines.all()) == items
         )
     )
+
+
+#: rules that always apply: a buyer who asked to cancel must not get a parcel before a person decided
+BUILT_IN_RULES = (Rule(code="cancellation-request", when="cancellation_requested"),)
 
 
 def duplicate_window(rules: list[Rule]) -> dt.timedelta:

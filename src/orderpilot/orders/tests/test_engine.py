@@ -170,3 +170,28 @@ def test_a_passing_failure_is_retried_with_backoff(channel, products, warehouse,
     assert order.next_step_at >= before + dt.timedelta(seconds=7)
     assert order.events.filter(kind="step_retry").count() == 1
     assert Ticket.objects.count() == 0
+
+
+def test_a_buyer_cancellation_request_always_holds_the_order(channel, products, warehouse, channel_order_factory):
+    # given no configured rules at all
+    order = import_order(channel, channel_order_factory("X-1", cancellation_requested=True)).order
+    # when
+    run_due_work(until_idle=True)
+    # then a person decides
+    order.refresh_from_db()
+    assert order.status == "on_hold"
+    assert [h.rule for h in order.hold_reasons.all()] == ["cancellation-request"]
+
+
+def test_a_cancellation_request_after_release_opens_a_ticket(channel, products, warehouse, channel_order_factory):
+    incoming = channel_order_factory("X-2")
+    order = import_order(channel, incoming).order
+    run_due_work(until_idle=True)
+    requested = channel_order_factory(
+        "X-2", cancellation_requested=True, updated_at=incoming.updated_at + dt.timedelta(minutes=3)
+    )
+    import_order(channel, requested)
+    import_order(channel, requested)
+    ticket = Ticket.objects.get()
+    assert (ticket.order_id, ticket.priority) == (order.pk, 1)
+    assert "asked to cancel" in ticket.title

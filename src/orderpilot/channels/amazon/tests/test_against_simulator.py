@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from orderpilot.channels.services import poll_channel, queue_shipment_confirmation
 from orderpilot.core.jobs import run_due_work
@@ -145,3 +148,53 @@ def test_a_retry_after_a_lost_answer_does_not_confirm_twice(amazon_sim, amazon_c
     assert len(amazon_sim.http.get("/_sim/shipment-confirmations").json()["confirmations"]) == 1
     message.refresh_from_db()
     assert (message.status, message.attempts, message.result["already_confirmed"]) == ("sent", 2, True)
+
+
+def test_throttling_answers_are_survived_without_losing_or_doubling(amazon_sim, amazon_channel):
+    # given Amazon throttling most calls
+    ids = {amazon_sim.add_order() for _ in range(4)}
+    amazon_sim.faults(status=429, rate=0.6, operations=["searchOrders"])
+    # when polls keep coming while time passes (a 429 empties the shared bucket: every worker waits)
+    for _ in range(6):
+        _poll(amazon_channel)
+        bucket = RateLimitBucket.objects.filter(key="amazon:amazon-de:searchOrders")
+        assert bucket.exists()
+        bucket.update(updated_at=timezone.now() - dt.timedelta(minutes=10))  # ten minutes later
+    amazon_sim.faults(rate=0)
+    _poll(amazon_channel)
+    # then every order is there once
+    assert set(SalesOrder.objects.values_list("external_id", flat=True)) == ids
+    assert all(o.events.filter(kind="imported").count() == 1 for o in SalesOrder.objects.all())
+
+
+def test_review_request_goes_through_solicitations_only_inside_amazons_window(
+    amazon_sim, amazon_channel, products, warehouse
+):
+    # given a shipped Amazon order whose review request is due (delay 0 s)
+    from orderpilot.core.models import SystemSetting
+
+    SystemSetting.objects.create(key="notifications", value={"review_request_after": 0})
+    order_id = amazon_sim.add_order()
+    _poll(amazon_channel)
+    run_due_work(until_idle=True)
+    order = SalesOrder.objects.get(external_id=order_id)
+    record_tracking(order.shipments.get(), tracking_number="00340434161234567892", carrier="DHL")
+    run_due_work(until_idle=True)  # Amazon gets the confirmation; the order is shipped
+    SalesOrder.objects.filter(pk=order.pk).update(status="paid", next_step_at=timezone.now())
+    # when the engine asks for the review right away (Amazon's window opens 5 days after delivery)
+    run_due_work(until_idle=True)
+    # then nothing was sent, and the request waits to be tried again
+    assert amazon_sim.http.get("/_sim/solicitations").json()["solicitations"] == []
+    message = OutboxMessage.objects.get(kind="marketplace.request_review")
+    assert message.status == "retry"
+    # when Amazon's window has opened
+    amazon_sim.http.post("/_sim/clock", json={"advance": "9d"})
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    run_due_work(until_idle=True)
+    run_due_work(until_idle=True)
+    # then exactly one solicitation went out
+    assert len(amazon_sim.http.get("/_sim/solicitations").json()["solicitations"]) == 1
+    message.refresh_from_db()
+    assert (message.status, message.result) == ("sent", {"sent": True})
+    order.refresh_from_db()
+    assert order.status == "completed"
