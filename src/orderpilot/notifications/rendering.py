@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
@@ -15,6 +17,7 @@ from .defaults import DEFAULT_TEMPLATES
 from .models import EmailTemplate
 
 LANGUAGES = ("de", "en")
+_LINK = re.compile(r"(https?://[^\s<>&]+)")
 
 
 @dataclass(frozen=True)
@@ -47,4 +50,15 @@ def render_email(kind: str, language: str, context: dict[str, Any]) -> RenderedE
         html = _environment(True).from_string(template["html"]).render(context) if template.get("html") else ""
     except TemplateError as exc:
         raise TerminalError(f"email template {kind}/{language} cannot be rendered: {exc}") from exc
-    return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html)
+    return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html or html_from_text(text))
+
+
+def html_from_text(text: str) -> str:
+    """An HTML part for a template that has only text: paragraphs and line breaks, links clickable,
+    everything else escaped."""
+    paragraphs = []
+    for block in text.strip().split("\n\n"):
+        lines = [_LINK.sub(r'<a href="\1">\1</a>', escape(line)) for line in block.splitlines()]
+        paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
+    body = "\n".join(paragraphs)
+    return f'<!doctype html>\n<html><body style="font-family: sans-serif">\n{body}\n</body></html>\n'

@@ -18,6 +18,10 @@ pytestmark = pytest.mark.django_db
 LONDON = PostalAddress(name="Jane Doe", street="10 Downing Street", postal_code="SW1A 2AA", city="London", country="GB")
 
 
+def text_of(mail) -> str:
+    return mail.get_body(("plain",)).get_content()
+
+
 def _retry_now():
     OutboxMessage.objects.filter(status="retry").update(next_attempt_at=timezone.now())
 
@@ -40,8 +44,8 @@ def test_german_buyer_gets_german_order_confirmation_once_even_after_a_refusal(
     assert mail["Subject"] == "Ihre Bestellung SHOP-100 ist eingegangen"
     assert mail["To"] == "erika@example.com"
     assert mail["From"] == "shop@example.com"
-    assert "vielen Dank für Ihre Bestellung SHOP-100" in mail.get_content()
-    assert "1 × MUG-01 – 19,90 EUR" in mail.get_content()
+    assert "vielen Dank für Ihre Bestellung SHOP-100" in text_of(mail)
+    assert "1 × MUG-01 – 19,90 EUR" in text_of(mail)
     assert OutboxMessage.objects.get(kind="email").status == "sent"
 
 
@@ -55,7 +59,7 @@ def test_british_buyer_gets_english(smtp_inbox, channel, products, warehouse, ch
     run_due_work(until_idle=True)
     [mail] = smtp_inbox.messages
     assert mail["Subject"] == "We have received your order SHOP-101"
-    assert "Total: 19.90 EUR" in mail.get_content()
+    assert "Total: 19.90 EUR" in text_of(mail)
 
 
 def test_no_email_to_an_amazon_buyer_under_the_default_policy(smtp_inbox, products, warehouse, channel_order_factory):
@@ -114,7 +118,7 @@ def test_review_request_waits_for_its_delay_then_is_sent_once(
     # then one review request with the direct link went out and the order is complete
     [mail] = smtp_inbox.messages
     assert mail["Subject"] == "Wie gefällt Ihnen Ihre Bestellung SHOP-200?"
-    assert "https://shop.example/bewerten?bestellung=SHOP-200" in mail.get_content()
+    assert "https://shop.example/bewerten?bestellung=SHOP-200" in text_of(mail)
     order.refresh_from_db()
     assert order.status == "completed"
 
@@ -147,7 +151,7 @@ def test_a_merchant_template_replaces_the_default(smtp_inbox, channel, products,
     run_due_work(until_idle=True)
     [mail] = smtp_inbox.messages
     assert mail["Subject"] == "Danke, Erika Mustermann!"
-    assert mail.get_content().strip() == "Bestellung SHOP-300"
+    assert text_of(mail).strip() == "Bestellung SHOP-300"
 
 
 @pytest.mark.parametrize(
@@ -159,3 +163,15 @@ def test_a_merchant_template_replaces_the_default(smtp_inbox, channel, products,
 )
 def test_tracking_links(carrier, number, url):
     assert tracking_url(carrier, number) == url
+
+
+def test_emails_carry_plain_text_and_html(smtp_inbox, channel, products, warehouse, channel_order_factory):
+    from orderpilot.notifications.rendering import html_from_text
+
+    import_order(channel, channel_order_factory("SHOP-400", buyer=Buyer(email="erika@example.com", name="<Erika>")))
+    run_due_work(until_idle=True)
+    [mail] = smtp_inbox.messages
+    assert mail.get_body(("plain",)).get_content().startswith("Hallo <Erika>,")
+    html = mail.get_body(("html",)).get_content()
+    assert "<p>Hallo &lt;Erika&gt;,</p>" in html
+    assert html_from_text("Link: https://shop.example/r?a=1") .count('<a href="https://shop.example/r?a=1">') == 1
