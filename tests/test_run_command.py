@@ -19,6 +19,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _free_port_block(size: int) -> int:
+    """A port from which ``size`` consecutive ports are free (the demo's simulators take them)."""
+    for _ in range(50):
+        base = _free_port()
+        try:
+            sockets = []
+            for offset in range(size):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", base + offset))
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+        return base
+    raise RuntimeError("no block of free ports")
+
+
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
     pairs = [tuple(map(int, line.split())) for line in out.splitlines() if line.strip()]
@@ -48,7 +67,7 @@ def test_run_serves_login_and_stops_all_children(tmp_path, stop_signal):
     env.update(
         ORDERPILOT_DATA_DIR=str(tmp_path),
         DJANGO_SETTINGS_MODULE="orderpilot.settings.base",
-        ORDERPILOT_DEMO_PORT_BASE=str(_free_port()),  # the demo's simulators, on ports of their own
+        ORDERPILOT_DEMO_PORT_BASE=str(_free_port_block(4)),  # the demo's simulators, on ports of their own
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "orderpilot.cli", "run", "--demo", "--port", str(port)],
