@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import sys
 import time
@@ -26,6 +27,9 @@ os.environ.setdefault("ORDERPILOT_DATA_DIR", str(ROOT / "var" / "bench"))
 import django  # noqa: E402
 
 django.setup()
+# factur-x logs one INFO line per document it touches (the comparison below): not the benchmark's output
+logging.getLogger("factur-x").setLevel(logging.WARNING)
+logging.getLogger("pikepdf").setLevel(logging.WARNING)
 
 from orderpilot.invoicing.builder import SourceLine, build_invoice_draft  # noqa: E402
 from orderpilot.invoicing.rendering.data import InvoiceData, LineData  # noqa: E402

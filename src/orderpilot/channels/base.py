@@ -85,13 +85,25 @@ class ChannelOrder:
 
 
 @dataclass(frozen=True)
+class RejectedOrder:
+    """An order of a page that the connector could not read (missing fields, wrong types, unknown
+    status). The poll records it with a ticket naming ``external_id`` and goes on with the others."""
+
+    external_id: str
+    problem: str
+
+
+@dataclass(frozen=True)
 class OrderPage:
     """One page of a poll. Import its orders, then store ``resume``; the last page of a poll
-    carries the new ``watermark`` (the channel's time up to which every change was seen)."""
+    carries the new ``watermark`` (the channel's time up to which every change was seen).
+    ``rejected`` are the page's orders that could not be read; each is recorded (ticket) before
+    the watermark moves past it."""
 
     orders: tuple[ChannelOrder, ...]
     resume: dict[str, Any] | None = None
     watermark: dt.datetime | None = None
+    rejected: tuple[RejectedOrder, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from .models import Channel
 #: Kinds whose connector is installed. A channel of another kind is kept but not polled.
 CONNECTORS: dict[str, str] = {
     "amazon": "orderpilot.channels.amazon.connector.AmazonConnector",
+    "ebay": "orderpilot.channels.ebay.connector.EbayConnector",
+    "gambio": "orderpilot.channels.gambio.connector.GambioConnector",
 }
 
 

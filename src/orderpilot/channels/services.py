@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from orderpilot.core.dispatch import kick
-from orderpilot.core.exceptions import OrderPilotError, RetryableError
+from orderpilot.core.exceptions import OrderPilotError, RetryableError, TerminalError
 from orderpilot.core.locking import lock_due
+from orderpilot.customers.privacy import anonymise_order_fields, is_anonymised
 from orderpilot.customers.services import match_or_create_customer
 from orderpilot.orders.models import OrderLine, SalesOrder
 from orderpilot.orders.services import cancel_order, schedule_order
@@ -21,6 +23,7 @@ from orderpilot.orders.timeline import record_event
 from .base import ChannelOrder
 from .models import Channel
 from .registry import connector_for
+from .validation import UnacceptableOrder, check_channel_order
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +53,30 @@ def poll_channel(channel: Channel) -> int:
 
     After each page the place to resume is stored, so a poll interrupted by a rate limit goes on
     where it stopped; the watermark moves only when the last page is in.
+
+    An order that cannot be read or stored (the connector's ``rejected``, or refused by
+    :func:`~orderpilot.channels.validation.check_channel_order`) does not stop the others: it is
+    recorded with a ticket naming its id (one per order while open), and only then does the
+    poll go on, so the watermark never moves past an order that is neither imported nor
+    recorded. A later change of the order at the channel brings it again; once it imports, its
+    ticket closes. Any other failure stops this channel's poll without moving the watermark, is
+    noted on the channel, and leaves the other channels to be polled.
     """
     imported = 0
     try:
         connector = connector_for(channel)
         for page in connector.fetch_changed_orders(since=channel.watermark, resume=channel.poll_resume):
+            for rejected in page.rejected:
+                record_rejected_order(channel, rejected.external_id, rejected.problem)
             for channel_order in page.orders:
-                if import_order(channel, channel_order).outcome != "unchanged":
+                try:
+                    result = import_order(channel, channel_order)
+                except UnacceptableOrder as exc:
+                    record_rejected_order(channel, channel_order.external_id, str(exc))
+                    continue
+                if result.outcome != "unchanged":
                     imported += 1
+                    _close_rejection(channel, channel_order.external_id)
             fields = {"poll_resume": page.resume}
             if page.watermark is not None:
                 fields.update(
@@ -81,7 +100,59 @@ def poll_channel(channel: Channel) -> int:
         Channel.objects.filter(pk=channel.pk).update(last_poll_error=str(exc)[:2000])
         _note_failure(channel)
         logger.warning("polling %s stopped: %s", channel.code, exc)
+    except Exception as exc:  # a bug or an answer nobody foresaw: this channel stops, the others poll on
+        logger.exception("polling %s failed", channel.code)
+        Channel.objects.filter(pk=channel.pk).update(last_poll_error=f"{type(exc).__name__}: {exc}"[:2000])
+        _note_failure(channel)
     return imported
+
+
+def _rejection_key(channel: Channel, external_id: str) -> str:
+    from .validation import EXTERNAL_ID
+
+    if external_id and EXTERNAL_ID.match(external_id):
+        return f"import:{channel.code}:{external_id}"
+    digest = hashlib.sha256(external_id.encode("utf-8", "replace")).hexdigest()[:16]
+    return f"import:{channel.code}:sha256-{digest}"
+
+
+def record_rejected_order(channel: Channel, external_id: str, problem: str):
+    """Record an order the poll cannot import: a ticket naming it (one while it is open), on the
+    order's page if an earlier version of it was imported. Returns the ticket."""
+    from orderpilot.tickets.models import TicketReason
+    from orderpilot.tickets.services import open_ticket
+
+    from .validation import EXTERNAL_ID
+
+    shown = external_id if len(external_id) <= 64 else external_id[:64] + "…"
+    shown = shown if shown.isprintable() else shown.encode("unicode_escape").decode("ascii")
+    known = bool(external_id) and EXTERNAL_ID.match(external_id)
+    existing = SalesOrder.objects.filter(channel=channel, external_id=external_id).first() if known else None
+    with transaction.atomic():
+        ticket, created = open_ticket(
+            order=existing,
+            reason=TicketReason.MARKETPLACE_ERROR,
+            problem_key=_rejection_key(channel, external_id),
+            title=f"{channel.code} {shown or '(an order without id)'}: the order could not be imported",
+            body=(
+                f"{problem}\n\nThe other orders of the poll were imported; this one was not. It is read "
+                f"again when {channel.code} reports a change to it, and this ticket closes once it imports. "
+                "Until then, handle the order at the marketplace."
+            ),
+            priority=1,
+        )
+    if created:
+        logger.warning("polling %s: order %s not imported: %s", channel.code, shown, problem)
+    return ticket
+
+
+def _close_rejection(channel: Channel, external_id: str) -> None:
+    from orderpilot.core.actors import SYSTEM
+    from orderpilot.tickets.services import close_tickets_for_problem
+
+    close_tickets_for_problem(
+        _rejection_key(channel, external_id), actor=SYSTEM, resolution="the order was imported after all"
+    )
 
 
 def _note_failure(channel: Channel) -> None:
@@ -93,15 +164,25 @@ def import_order(channel: Channel, incoming: ChannelOrder) -> ImportResult:
 
     An unchanged ``updated_at`` changes nothing. A marketplace cancellation stops the order if it
     has not shipped yet. The raw payload is kept for audit.
+
+    :raises UnacceptableOrder: the order breaks a rule of
+        :func:`~orderpilot.channels.validation.check_channel_order` or a database constraint;
+        nothing of it is stored.
     """
+    check_channel_order(incoming)
+    refused: Exception | None = None
     for _attempt in range(2):
         try:
             with transaction.atomic():
                 return _import_locked(channel, incoming)
-        except IntegrityError:
+        except IntegrityError as exc:
             # another worker created the same order between our read and our insert: update it
             logger.info("order %s/%s created concurrently; updating", channel.code, incoming.external_id)
-    raise RuntimeError(f"could not import {channel.code}/{incoming.external_id}")
+            refused = exc
+        except DataError as exc:
+            raise UnacceptableOrder(f"the database refused a value of the order: {exc}") from exc
+    # refused twice: not a race but a constraint the data breaks
+    raise UnacceptableOrder(f"the database refused the order: {refused}") from refused
 
 
 def _import_locked(channel: Channel, incoming: ChannelOrder) -> ImportResult:
@@ -129,6 +210,8 @@ def _import_locked(channel: Channel, incoming: ChannelOrder) -> ImportResult:
     was_waiting = order.awaiting_marketplace
     newly_requested = incoming.cancellation_requested and not order.cancellation_requested
     _copy_fields(order, incoming, update=True)
+    if is_anonymised(order):
+        anonymise_order_fields(order)  # an anonymised order never gets personal data back
     order.save()
     if order.status in (OrderStatus.IMPORTED, OrderStatus.ON_HOLD):
         _replace_lines(order, incoming)
@@ -199,7 +282,7 @@ def _replace_lines(order: SalesOrder, incoming: ChannelOrder) -> None:
             position=position,
             external_line_id=line.external_line_id,
             sku=line.sku,
-            title=line.title,
+            title=line.title[:500],  # display only: a longer title is clipped, not refused
             quantity=line.quantity,
             unit_price=line.unit_price,
             discount=line.discount,
@@ -307,7 +390,10 @@ def import_due_settlements() -> int:
             continue
         if not hasattr(connector, "settlement_reports"):
             continue
-        imported += import_channel_settlements(channel, connector)
+        try:
+            imported += import_channel_settlements(channel, connector)
+        except OrderPilotError as exc:  # e.g. refused credentials: this channel waits, the others go on
+            logger.warning("settlements of %s not checked: %s", channel.code, exc)
     return imported
 
 
@@ -326,13 +412,19 @@ def import_channel_settlements(channel: Channel, connector) -> int:
         for report in connector.settlement_reports(since=channel.settlements_checked_at):
             if report.report_id in known:
                 continue
-            with tempfile.TemporaryFile() as document:
-                report.write_to(document)
-                document.seek(0)
-                if report.parser is None:
-                    result = import_settlement_file(channel.code, document)
-                else:
-                    result = import_payout(channel.code, document, parser=report.parser)
+            try:
+                with tempfile.TemporaryFile() as document:
+                    report.write_to(document)
+                    document.seek(0)
+                    if report.parser is None:
+                        result = import_settlement_file(channel.code, document)
+                    else:
+                        result = import_payout(channel.code, document, parser=report.parser)
+            except TerminalError as exc:
+                # a file that cannot be read (wrong columns, truncated, not text) stores nothing,
+                # goes to a person, and does not hold up the reports after it
+                _ticket_unreadable_settlement(channel, report.report_id, exc)
+                continue
             ImportedSettlement.objects.get_or_create(
                 channel=channel, report_id=report.report_id, defaults={"settlement_id": result.payout.settlement_id}
             )
@@ -343,6 +435,24 @@ def import_channel_settlements(channel: Channel, connector) -> int:
         return imported
     Channel.objects.filter(pk=channel.pk).update(settlements_checked_at=started)
     return imported
+
+
+def _ticket_unreadable_settlement(channel: Channel, report_id: str, error: Exception) -> None:
+    from orderpilot.tickets.models import TicketReason
+    from orderpilot.tickets.services import open_ticket
+
+    logger.warning("settlement report %s of %s not imported: %s", report_id, channel.code, error)
+    with transaction.atomic():
+        open_ticket(
+            reason=TicketReason.PAYMENT_DIFFERENCE,
+            problem_key=f"settlement:{channel.code}:{report_id[:100]}",
+            title=f"{channel.code}: settlement report {report_id} could not be imported",
+            body=(
+                f"{error}\n\nNothing of it was stored. It is tried again at the next settlement check while "
+                "the marketplace still lists it; compare the payout with the marketplace's own statement."
+            ),
+            priority=1,
+        )
 
 
 def deliver_invoice_upload(message) -> dict:

@@ -29,9 +29,11 @@ JOBS: dict[str, str] = {
     "flag_stuck_work": "orderpilot.core.health.flag_stuck_work",
     "import_settlements": "orderpilot.channels.services.import_due_settlements",
     "check_invoice_uploads": "orderpilot.channels.services.check_invoice_uploads",
+    "collect_bounces": "orderpilot.notifications.bounces.collect_bounces",
     "poll_return_channels": "orderpilot.shipping.returns.poll_return_channels",
     "cancel_shipments": "orderpilot.shipping.services.cancel_shipments_of_cancelled_orders",
     "watch_ship_by": "orderpilot.shipping.deadlines.watch_ship_by",
+    "anonymise_personal_data": "orderpilot.customers.privacy.anonymise_expired_personal_data",
 }
 
 

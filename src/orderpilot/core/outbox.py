@@ -7,7 +7,8 @@ Delivering (:func:`deliver_due_messages`), pretix's ``OutgoingMail`` pattern:
 1. in a short transaction, lock due rows (``SKIP LOCKED``), mark them ``inflight``, commit;
 2. call each handler outside any transaction;
 3. record ``sent``, or ``retry`` with exponential backoff and jitter, or ``dead`` (dead letter,
-   with a ticket) once retries are used up or the error is terminal.
+   with a ticket) once retries are used up or the error is terminal. If the database is away just
+   when ``sent`` is to be recorded, the worker keeps trying for a while: the effect has happened.
 A worker killed in step 2 leaves the row ``inflight``; :func:`requeue_stale_inflight` hands it to
 another worker after ``ORDERPILOT_OUTBOX_INFLIGHT_TIMEOUT``. Handlers get the idempotency key so
 the receiver can recognise a repeat (message id, file name, package reference).
@@ -18,10 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from .dispatch import kick
@@ -49,6 +52,8 @@ ON_SENT: dict[str, str] = {
     "marketplace.confirm_shipment": "orderpilot.channels.services.mark_marketplace_confirmed",
 }
 
+#: how long a worker keeps trying to record a delivery while the database is away
+RECORD_PATIENCE_SECONDS = 60.0
 BACKOFF_BASE_SECONDS = 15.0
 BACKOFF_CAP_SECONDS = 3600.0
 
@@ -132,11 +137,37 @@ def deliver_claimed_message(message: OutboxMessage) -> None:
         logger.exception("outbox %s (%s) failed unexpectedly", message.pk, message.kind)
         _retry_or_give_up(message, f"{type(exc).__name__}: {exc}", retry_after=None)
     else:
-        with transaction.atomic():
-            if _finish(message, status=OutboxStatus.SENT, result=result or {}, sent_at=timezone.now()):
-                on_sent = ON_SENT.get(message.kind)
-                if on_sent:
-                    resolve(on_sent)(message)
+        _while_database_returns(lambda: _record_sent(message, result))
+
+
+def _record_sent(message: OutboxMessage, result: dict[str, Any] | None) -> None:
+    with transaction.atomic():
+        if _finish(message, status=OutboxStatus.SENT, result=result or {}, sent_at=timezone.now()):
+            on_sent = ON_SENT.get(message.kind)
+            if on_sent:
+                resolve(on_sent)(message)
+
+
+def _while_database_returns(record: Callable[[], None]) -> None:
+    """Run ``record`` until it commits, for up to ``RECORD_PATIENCE_SECONDS`` while the database is
+    unreachable (a restart, a dropped connection) or chose the transaction as a deadlock victim.
+
+    The effect has already left the system: giving up here would leave the entry in flight, and the
+    entry would be delivered a second time once it is taken back.
+    """
+    deadline = time.monotonic() + RECORD_PATIENCE_SECONDS
+    delay = 0.5
+    while True:
+        try:
+            record()
+            return
+        except (OperationalError, InterfaceError):
+            if transaction.get_connection().in_atomic_block or time.monotonic() + delay > deadline:
+                raise
+            logger.warning("outbox: could not record a delivery (database unreachable); again in %.1fs", delay)
+            connections["default"].close()  # the next query opens a new connection
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def backoff_delay(attempts: int, *, retry_after: float | None = None) -> float:

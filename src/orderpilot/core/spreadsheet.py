@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -15,9 +16,10 @@ def neutralise_cell(value: Any) -> str:
     return text
 
 
+#: a signed amount as spreadsheets read it (``-5,05``, ``+1.234,56``, ``-1e5``): digits and separators
+#: only. ``float()`` also takes ``-inf``, ``-nan`` and ``-1_000``, which a spreadsheet runs as formulas.
+_NUMBER = re.compile(r"[+-]?(?:[0-9][0-9.,]*|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def _is_number(text: str) -> bool:
-    try:
-        float(text.replace(",", "."))
-    except ValueError:
-        return False
-    return True
+    return bool(_NUMBER.fullmatch(text))

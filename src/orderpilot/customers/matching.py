@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -26,7 +27,18 @@ def text_key(text: str) -> str:
     return _NON_WORD.sub("", text)
 
 
+#: the length of ``Address.match_key``
+MAX_KEY = 500
+
+
 def address_key(*, name: str, street: str, postal_code: str, city: str, country: str) -> str:
-    """The normalised name + address a repeat buyer without email is found by."""
+    """The normalised name + address a repeat buyer without email is found by.
+
+    Folding can lengthen a text (``ä`` → ``ae``); a key longer than the column is replaced by its
+    SHA-256, which still finds the same address again.
+    """
     parts = [text_key(name), text_key(street), text_key(postal_code), text_key(city), (country or "").upper()]
-    return "|".join(parts) if all(parts[:3]) else ""
+    if not all(parts[:3]):
+        return ""
+    key = "|".join(parts)
+    return key if len(key) <= MAX_KEY else "sha256:" + hashlib.sha256(key.encode()).hexdigest()

@@ -51,3 +51,31 @@ class Address(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.street}, {self.postal_code} {self.city}, {self.country}"
+
+
+class AnonymisationReason(models.TextChoices):
+    RETENTION = "retention", _("retention period over")
+    REQUEST = "request", _("erasure requested")
+
+
+class AnonymisedOrder(models.Model):
+    """An order whose personal data was anonymised (``orderpilot.customers.privacy``): when, why
+    and by whom. Its invoices keep the buyer's data as tax law requires; nothing else does."""
+
+    order = models.OneToOneField("orders.SalesOrder", on_delete=models.CASCADE, related_name="anonymisation")
+    anonymised_at = models.DateTimeField()
+    reason = models.CharField(max_length=16, choices=AnonymisationReason.choices)
+    actor = models.CharField(max_length=150, default="system")
+
+    class Meta:
+        verbose_name = _("anonymised order")
+        verbose_name_plural = _("anonymised orders")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reason__in=[r.value for r in AnonymisationReason]),
+                name="anonymisedorder_reason_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} ({self.reason})"

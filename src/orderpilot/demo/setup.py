@@ -27,6 +27,11 @@ DEMO_ENVIRONMENT = {
     "AMAZON_CLIENT_SECRET": "sim-secret",
     "AMAZON_REFRESH_TOKEN": "Atzr|sim-refresh",
     "DEMO_3PL_TOKEN": "demo-3pl-webhook-token",
+    "EBAY_CLIENT_ID": "OrderPil-sim-PRD-0a1b2c3d4-e5f6a7b8",
+    "EBAY_CLIENT_SECRET": "PRD-sim-client-secret",
+    "EBAY_REFRESH_TOKEN": "v^1.1#i^1#r^1#sim-refresh-token",
+    "GAMBIO_API_USER": "api@shop.example",
+    "GAMBIO_API_PASSWORD": "sim-gambio-password",
 }
 
 
@@ -46,6 +51,35 @@ def demo_channels() -> list[dict]:
                 "client_id_env": "AMAZON_CLIENT_ID",
                 "client_secret_env": "AMAZON_CLIENT_SECRET",
                 "poll_interval": "20s",
+            }
+        )
+    if "ebay" in SIMULATORS:
+        url = f"http://127.0.0.1:{DEMO_SIMULATORS['ebay']}"
+        channels.append(
+            {
+                "code": "ebay-de",
+                "kind": "ebay",
+                "name": "eBay.de (Simulator)",
+                "endpoint": url,
+                "token_endpoint": f"{url}/identity/v1/oauth2/token",
+                "client_id_env": "EBAY_CLIENT_ID",
+                "client_secret_env": "EBAY_CLIENT_SECRET",
+                "refresh_token_env": "EBAY_REFRESH_TOKEN",
+                "poll_interval": "20s",
+                "settings": {"marketplace_id": "EBAY_DE", "finances_endpoint": url},
+            }
+        )
+    if "gambio" in SIMULATORS:
+        channels.append(
+            {
+                "code": "shop",
+                "kind": "gambio",
+                "name": "Eigener Shop (Gambio-Simulator)",
+                "endpoint": f"http://127.0.0.1:{DEMO_SIMULATORS['gambio']}",
+                "username_env": "GAMBIO_API_USER",
+                "password_env": "GAMBIO_API_PASSWORD",
+                "poll_interval": "20s",
+                "settings": {"review_url": "http://127.0.0.1:8000/review?order={order}"},
             }
         )
     return channels
@@ -84,6 +118,8 @@ def demo_environment() -> dict[str, str]:
     """Variables for the simulators: they keep producing realistic orders."""
     return {
         "ORDERPILOT_SIM_AMAZON_GENERATE_EVERY": os.environ.get("ORDERPILOT_SIM_AMAZON_GENERATE_EVERY", "15"),
+        "ORDERPILOT_SIM_EBAY_GENERATE_EVERY": os.environ.get("ORDERPILOT_SIM_EBAY_GENERATE_EVERY", "40"),
+        "ORDERPILOT_SIM_GAMBIO_GENERATE_EVERY": os.environ.get("ORDERPILOT_SIM_GAMBIO_GENERATE_EVERY", "40"),
         "DEMO_3PL_TOKEN": os.environ["DEMO_3PL_TOKEN"],
     }
 

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from orderpilot.core.exceptions import RetryableError
@@ -26,6 +26,9 @@ from .pipeline import STEPS
 from .timeline import record_event
 
 logger = logging.getLogger(__name__)
+
+#: PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be run again
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 class StepMadeNoProgress(RuntimeError):
@@ -60,6 +63,13 @@ def run_step(order: SalesOrder, *, now: dt.datetime) -> None:
     except RetryableError as exc:
         order.refresh_from_db()
         _retry_later(order, str(exc), retry_after=exc.retry_after)
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) not in TRANSIENT_SQLSTATES:
+            raise
+        # two batches took shared rows (number series) in opposite order and the database chose
+        # this step to give way: its savepoint is rolled back, nothing of it happened; try again
+        order.refresh_from_db()
+        _retry_later(order, f"{type(exc).__name__}: {exc}", retry_after=None)
     except Exception as exc:
         logger.exception("step %s failed for order %s", step_path, order.pk)
         order.refresh_from_db()

@@ -134,7 +134,11 @@ class _Hashing:
 
 
 def _store_lines(payout: PayoutImport, items: Iterable) -> int:
-    seen: Counter[str] = Counter()
+    # occurrences per row content, keyed by a 64-bit digest of it rather than the row itself: a few
+    # dozen bytes per line instead of a few hundred (500,000 lines: ~35 MB instead of ~140 MB). Two
+    # different rows that shared a digest would only number their occurrences together; every
+    # (content, occurrence) pair, and so every checksum, stays unique.
+    seen: Counter[int] = Counter()
     chunk: list[PayoutLine] = []
     count = 0
     for item in items:
@@ -143,9 +147,10 @@ def _store_lines(payout: PayoutImport, items: Iterable) -> int:
                 "a second summary inside the payout", line=getattr(item, "line_number", None)
             )
         # identical rows can legitimately repeat (two equal items): the occurrence keeps them apart
-        seen[item.content] += 1
+        key = int.from_bytes(hashlib.blake2b(item.content.encode(), digest_size=8).digest())
+        seen[key] += 1
         digest = hashlib.sha256(
-            f"{payout.source}\x1f{payout.settlement_id}\x1f{item.content}\x1f{seen[item.content]}".encode()
+            f"{payout.source}\x1f{payout.settlement_id}\x1f{item.content}\x1f{seen[key]}".encode()
         ).hexdigest()
         chunk.append(
             PayoutLine(
@@ -180,7 +185,10 @@ def _match(payout: PayoutImport, *, actor: Actor) -> ImportResult:
         lambda: {"paid": ZERO, "refunded": ZERO, "fees": ZERO}
     )
     for row in (
-        lines.exclude(order_ref="").values("order_ref", "category", "is_refund").annotate(total=Sum("amount"))
+        lines.exclude(order_ref="")
+        .values("order_ref", "category", "is_refund")
+        .annotate(total=Sum("amount"))
+        .iterator(chunk_size=5000)  # not all rows in the queryset's cache at once (memory)
     ):
         figures = per_order[row["order_ref"]]
         if row["category"] in BUYER_CATEGORIES:

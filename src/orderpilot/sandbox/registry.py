@@ -6,4 +6,6 @@ from __future__ import annotations
 SIMULATORS: dict[str, str] = {
     "amazon": "orderpilot.sandbox.amazon.app.create_app",
     "shipper": "orderpilot.sandbox.shipper.app.create_app",
+    "ebay": "orderpilot.sandbox.ebay.app.create_app",
+    "gambio": "orderpilot.sandbox.gambio.app.create_app",
 }

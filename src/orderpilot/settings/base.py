@@ -178,7 +178,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # signed in and holding the operator role, as for every cockpit page (orderpilot.api.permissions)
+    "DEFAULT_PERMISSION_CLASSES": ["orderpilot.api.permissions.HasOperatorRole"],
+    "DEFAULT_PARSER_CLASSES": [
+        "orderpilot.api.parsers.JSONParser",  # a body nested too deeply is a 400, not a 500
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -221,6 +227,8 @@ ORDERPILOT_STEP_MAX_ATTEMPTS = int(os.environ.get("ORDERPILOT_STEP_MAX_ATTEMPTS"
 #: how long before the marketplace's latest ship date a still unshipped order opens a warning ticket
 ORDERPILOT_SHIP_BY_WARNING = os.environ.get("ORDERPILOT_SHIP_BY_WARNING", "12h")
 ORDERPILOT_API_TOKEN = os.environ.get("ORDERPILOT_API_TOKEN", "")
+#: days after an order was completed or cancelled until its buyer's personal data is anonymised
+ORDERPILOT_PII_RETENTION_DAYS = int(os.environ.get("ORDERPILOT_PII_RETENTION_DAYS", "30"))
 #: a bearer token for Prometheus to read /api/metrics/ without a login
 ORDERPILOT_METRICS_TOKEN = os.environ.get("ORDERPILOT_METRICS_TOKEN", "")
 ORDERPILOT_DATA_DIR = DATA_DIR
@@ -229,7 +237,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # tokens, client secrets and passwords are masked in whatever reaches the log (core.logredact)
+    "filters": {"redact": {"()": "orderpilot.core.logredact.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("ORDERPILOT_LOG_LEVEL", "INFO")},
     # sp_api logs request headers (access tokens) at DEBUG: never let that through
     "loggers": {

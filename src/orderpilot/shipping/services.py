@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 from django.db import transaction
 from django.utils import timezone
@@ -153,6 +154,13 @@ class TrackingRefused(TerminalError):
     """A confirmation that cannot be recorded as given (unknown SKU, more than the delivery note holds)."""
 
 
+#: what a carrier's tracking number consists of (as the confirmation file parser has always required)
+TRACKING_NUMBER = re.compile(r"[A-Za-z0-9 ._/-]{1,64}")
+EARLIEST_SHIP_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+#: a stock count beyond this is a mistake (and beyond what the database's integer column holds)
+MAX_STOCK = 1_000_000_000
+
+
 def record_tracking(
     shipment: Shipment,
     *,
@@ -172,6 +180,12 @@ def record_tracking(
     tracking_number = tracking_number.strip()
     if not tracking_number:
         raise ValueError("tracking number is empty")
+    # the same rule for every return channel (files, mails, webhook, packing station): the number
+    # goes to the marketplace, into customer emails and tracking links
+    if not TRACKING_NUMBER.fullmatch(tracking_number):
+        raise TrackingRefused(f"{tracking_number[:70]!r} does not look like a tracking number")
+    if shipped_at is not None and not EARLIEST_SHIP_DATE <= shipped_at <= timezone.now() + dt.timedelta(days=1):
+        raise TrackingRefused(f"shipped_at {shipped_at.isoformat()} is not a plausible time of shipping")
     with transaction.atomic():
         shipment = lock_for_update(shipment)
         existing = Package.objects.filter(shipment=shipment, tracking_number=tracking_number).first()
@@ -409,8 +423,8 @@ def update_shipper_stock(shipper: Shipper, quantities: dict[str, int], *, source
     if (shipper.stock or {}).get("mode") != "feed":
         raise TerminalError(f"shipper {shipper.code} does not report stock (its stock is not \"feed\")")
     for sku, quantity in quantities.items():
-        if not sku or len(sku) > 64 or not isinstance(quantity, int):
-            raise TerminalError(f"stock feed of {shipper.code}: bad row {sku!r} = {quantity!r}")
+        if not sku or len(sku) > 64 or not isinstance(quantity, int) or not 0 <= quantity <= MAX_STOCK:
+            raise TerminalError(f"stock feed of {shipper.code}: bad row {str(sku)[:70]!r} = {str(quantity)[:30]}")
     now = timezone.now()
     with transaction.atomic():
         lock_for_update(shipper)

@@ -84,11 +84,15 @@ class TicketComment(models.Model):
 
 
 def attachment_path(instance, filename: str) -> str:
+    from django.core.exceptions import SuspiciousFileOperation
     from django.utils.text import get_valid_filename
 
     # no separators, no leading dots: a name from outside never leaves the ticket's folder
-    safe = get_valid_filename(filename.replace("/", "").replace("\\", "")).lstrip(".") or "attachment"
-    return f"tickets/{instance.ticket_id}/{safe}"
+    try:
+        safe = get_valid_filename(filename.replace("/", "").replace("\\", "")).lstrip(".")
+    except SuspiciousFileOperation:  # "", "." or "..": nothing of the name is usable
+        safe = ""
+    return f"tickets/{instance.ticket_id}/{safe or 'attachment'}"
 
 
 class TicketAttachment(models.Model):

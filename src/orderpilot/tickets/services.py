@@ -33,8 +33,10 @@ def open_ticket(
                 order=order,
                 reason=reason,
                 problem_key=problem_key,
-                title=title[:300],
-                body=body,
+                # texts from outside (a mail's subject, a file's beginning) may hold NUL characters,
+                # which PostgreSQL cannot store
+                title=title.replace("\x00", "\ufffd")[:300],
+                body=body.replace("\x00", "\ufffd"),
                 priority=priority,
             )
     except IntegrityError:

@@ -42,7 +42,11 @@ SHIPPER_TOKEN = "3pl-webhook-token-7c1d"
 
 @pytest.fixture
 def user(django_user_model):
-    return django_user_model.objects.create_user("clerk", password="pw-clerk-1")
+    from django.contrib.auth.models import Group
+
+    clerk = django_user_model.objects.create_user("clerk", password="pw-clerk-1")
+    clerk.groups.add(Group.objects.get(name="operator"))  # the API needs the operator role
+    return clerk
 
 
 @pytest.fixture

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
 
+from orderpilot.core.exceptions import TerminalError
+
 from ..base import InvoiceUpload, OrderPage, SettlementReport, ShipmentConfirmation
 from ..models import Channel
 from .carriers import amazon_carrier
 from .gateway import AmazonGateway
-from .mapping import format_time, order_from_v2026, parse_time
+from .mapping import format_time, map_orders, parse_time
+
+logger = logging.getLogger(__name__)
 
 #: re-read this much before the watermark: Amazon's lists are eventually consistent
 OVERLAP = dt.timedelta(minutes=10)
@@ -34,16 +39,32 @@ class AmazonConnector:
         else:
             start = (since - OVERLAP) if since else timezone.now() - FIRST_POLL_LOOKBACK
             after, next_token = format_time(start), None
+        restarted = False
         while True:
-            page = self.gateway.search_orders(last_updated_after=after, next_token=next_token)
-            orders = tuple(order_from_v2026(raw) for raw in page.orders)
+            try:
+                page = self.gateway.search_orders(last_updated_after=after, next_token=next_token)
+            except TerminalError:
+                if not next_token or restarted:
+                    raise
+                # Amazon no longer takes the token (it expires after 24 hours, and the call that used
+                # it may have reached Amazon with its answer lost): search again from where this
+                # search began; the pages already imported come again and change nothing
+                logger.info("searchOrders refused the page token of %s; searching again", self.channel.code)
+                next_token, restarted = None, True
+                continue
+            # an order that cannot be read comes back as rejected: the others of the page go on
+            orders, rejected = map_orders(page.orders)
             if page.next_token:
-                yield OrderPage(orders=orders, resume={"after": after, "next_token": page.next_token})
+                yield OrderPage(
+                    orders=orders, rejected=rejected, resume={"after": after, "next_token": page.next_token}
+                )
                 next_token = page.next_token
                 continue
             watermark = parse_time(page.last_updated_before) if page.last_updated_before else None
             # without lastUpdatedBefore, Amazon's default upper bound applies: two minutes ago
-            yield OrderPage(orders=orders, watermark=watermark or timezone.now() - dt.timedelta(minutes=2))
+            yield OrderPage(
+                orders=orders, rejected=rejected, watermark=watermark or timezone.now() - dt.timedelta(minutes=2)
+            )
             return
 
     def confirm_shipment(self, confirmation: ShipmentConfirmation, *, is_retry: bool = False) -> dict[str, Any]:
@@ -66,16 +87,37 @@ class AmazonConnector:
             detail["carrierName"] = name
         if confirmation.shipping_method:
             detail["shippingMethod"] = confirmation.shipping_method
-        self.gateway.confirm_shipment(confirmation.order_external_id, detail)
+        marketplace = self._marketplace_of(confirmation.order_external_id)
+        try:
+            self.gateway.confirm_shipment(confirmation.order_external_id, detail, marketplace_id=marketplace)
+        except TerminalError:
+            # the gateway repeats a call whose answer was lost (a timeout, a cut connection); if the
+            # first call reached Amazon, the repeat is refused as a duplicate, and the package is there
+            if self._already_confirmed(confirmation):
+                return {"packageReferenceId": detail["packageReferenceId"], "already_confirmed": True}
+            raise
         return {"packageReferenceId": detail["packageReferenceId"], "carrierCode": code}
 
     def request_review(self, order_external_id: str) -> dict[str, Any]:
         """Solicitations API: check the order's actions first, then create the request (once)."""
-        actions = self.gateway.solicitation_actions(order_external_id)
+        marketplace = self._marketplace_of(order_external_id)
+        actions = self.gateway.solicitation_actions(order_external_id, marketplace_id=marketplace)
         if "productReviewAndSellerFeedback" not in actions:
             return {"sent": False, "reason": "Amazon offers no review request for this order now"}
-        self.gateway.create_review_solicitation(order_external_id)
+        self.gateway.create_review_solicitation(order_external_id, marketplace_id=marketplace)
         return {"sent": True}
+
+    def _marketplace_of(self, order_external_id: str) -> str | None:
+        """The marketplace the order was placed on. A channel may serve several (amazon.de and
+        amazon.co.uk), and Amazon refuses a call about an order that names another one."""
+        from orderpilot.orders.models import SalesOrder
+
+        raw = (
+            SalesOrder.objects.filter(channel=self.channel, external_id=order_external_id)
+            .values_list("raw_payload", flat=True)
+            .first()
+        )
+        return ((raw or {}).get("salesChannel") or {}).get("marketplaceId") or None
 
     def settlement_reports(self, *, since: dt.datetime | None) -> Iterator[SettlementReport]:
         """Amazon's settlement reports (they cannot be requested, only listed) created since ``since``."""

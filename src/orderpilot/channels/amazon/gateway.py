@@ -34,6 +34,7 @@ from sp_api.base.exceptions import (
 
 from orderpilot.core import ratelimit
 from orderpilot.core.exceptions import ConfigurationError, RetryableError, TerminalError
+from orderpilot.core.http import ssl_context
 
 from ..models import Channel
 from ..secrets import channel_secret
@@ -105,8 +106,8 @@ class AmazonGateway:
         )
         response = self._call("searchOrders", self._client(OrdersV20260101).search_orders, **params)
         body = response.payload or {}
-        if "orders" not in body:
-            raise RetryableError("searchOrders answered without 'orders'")
+        if not isinstance(body.get("orders"), list):
+            raise RetryableError("searchOrders answered without a list of 'orders'")
         return OrdersPage(
             orders=body["orders"],
             # the library moves "pagination" out of the payload into its own attribute
@@ -123,35 +124,38 @@ class AmazonGateway:
             raise RetryableError(f"getOrder {order_id} answered without 'order'")
         return order
 
-    def confirm_shipment(self, order_id: str, package_detail: dict[str, Any]) -> None:
+    def confirm_shipment(
+        self, order_id: str, package_detail: dict[str, Any], *, marketplace_id: str | None = None
+    ) -> None:
+        """``marketplace_id``: the order's own marketplace (default: the channel's first)."""
         self._call(
             "confirmShipment",
             self._client(OrdersV0).confirm_shipment,
             order_id,
-            marketplaceId=self.marketplace_ids[0],
+            marketplaceId=marketplace_id or self.marketplace_ids[0],
             packageDetail=package_detail,
         )
 
-    def solicitation_actions(self, order_id: str) -> list[str]:
+    def solicitation_actions(self, order_id: str, *, marketplace_id: str | None = None) -> list[str]:
         from sp_api.api.solicitations.solicitations import Solicitations
 
         response = self._call(
             "getSolicitationActionsForOrder",
             self._client(Solicitations).get_solicitation_actions_for_order,
             order_id,
-            marketplaceIds=self.marketplace_ids[:1],
+            marketplaceIds=[marketplace_id] if marketplace_id else self.marketplace_ids[:1],
         )
         links = ((response.payload or {}).get("_links") or {}).get("actions") or []
         return [link.get("name", "") for link in links]
 
-    def create_review_solicitation(self, order_id: str) -> None:
+    def create_review_solicitation(self, order_id: str, *, marketplace_id: str | None = None) -> None:
         from sp_api.api.solicitations.solicitations import Solicitations
 
         self._call(
             "createProductReviewAndSellerFeedbackSolicitation",
             self._client(Solicitations).create_product_review_and_seller_feedback_solicitation,
             order_id,
-            marketplaceIds=self.marketplace_ids[:1],
+            marketplaceIds=[marketplace_id] if marketplace_id else self.marketplace_ids[:1],
         )
 
     def settlement_reports(self, *, created_since: str) -> list[dict[str, Any]]:
@@ -185,7 +189,7 @@ class AmazonGateway:
             raise RetryableError(f"getReportDocument {document_id} answered without a url")
         decompress = zlib.decompressobj(wbits=31) if document.get("compressionAlgorithm") == "GZIP" else None
         try:
-            with httpx.stream("GET", document["url"], timeout=self._timeout) as download:
+            with httpx.stream("GET", document["url"], timeout=self._timeout, verify=ssl_context()) as download:
                 if download.status_code >= 500:
                     raise RetryableError(f"report document {document_id}: HTTP {download.status_code}")
                 if download.status_code >= 400:
@@ -221,12 +225,19 @@ class AmazonGateway:
             raise RetryableError("createFeedDocument answered without url or feedDocumentId")
         try:
             upload = httpx.put(
-                document["url"], content=content, headers={"Content-Type": content_type}, timeout=self._timeout
+                document["url"],
+                content=content,
+                headers={"Content-Type": content_type},
+                timeout=self._timeout,
+                verify=ssl_context(),
             )
         except httpx.TransportError as exc:
             raise RetryableError(f"feed upload: {exc}") from exc
         if upload.status_code >= 500:
             raise RetryableError(f"feed upload: HTTP {upload.status_code}")
+        if upload.status_code == 403 and "Request has expired" in upload.text:
+            # the pre-signed URL lives a few minutes; the next attempt creates a new document and URL
+            raise RetryableError("feed upload: the pre-signed URL has expired")
         if upload.status_code >= 400:
             raise TerminalError(f"feed upload refused: HTTP {upload.status_code} {upload.text[:300]}")
         body: dict[str, Any] = {
@@ -255,6 +266,7 @@ class AmazonGateway:
                 self._marketplace,
                 credentials=self._credentials,
                 timeout=self._timeout,
+                verify=ssl_context(),  # a fresh one costs 50 ms, twice per client (core/http.py)
                 auth_token_client_class=self._token_client,
             )
         return self._clients[cls]
@@ -266,10 +278,12 @@ class AmazonGateway:
         default_rate, burst = USAGE_PLANS[operation]
         rate = self._announced.get(operation, default_rate)
         key = self.bucket_key(operation)
+        token_renewed = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
             self._wait_for_token(operation, key, rate=rate, burst=burst)
             try:
-                response = function(*args, **kwargs)
+                # the library pops keys ("method") out of a dict it is given: each attempt gets a copy
+                response = function(*args, **{k: dict(v) if isinstance(v, dict) else v for k, v in kwargs.items()})
             except SellingApiRequestThrottledException as exc:
                 ratelimit.drain(key)
                 announced = _announced_rate(exc.headers)
@@ -278,9 +292,11 @@ class AmazonGateway:
             except (SellingApiServerException, SellingApiTemporarilyUnavailableException) as exc:
                 delay, error = _backoff(attempt), exc
             except SellingApiForbiddenException as exc:
-                _forget_access_token()  # an expired or revoked token: fetch a new one once
-                if attempt > 1:
+                # an expired or revoked token (it may expire between two attempts): fetch a new one once
+                if token_renewed:
                     raise TerminalError(f"{operation}: access denied: {_describe(exc)}") from exc
+                _forget_access_token()
+                token_renewed = True
                 delay, error = 0.0, exc
             except SellingApiException as exc:
                 raise TerminalError(f"{operation}: {_describe(exc)}") from exc

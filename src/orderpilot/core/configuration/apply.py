@@ -25,17 +25,26 @@ class ApplyReport:
         return bool(self.changes)
 
 
+#: a configuration file is a few kilobytes; anything near this is not one
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
 def load_config_file(path: Path) -> ConfigFile:
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ConfigError([("(file)", f"cannot read {path}: {exc.strerror}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError([("(file)", f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: not a configuration file")])
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError([("(file)", "not UTF-8 text")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([("(file)", f"invalid TOML: {exc}")]) from None
+    except RecursionError:
+        raise ConfigError([("(file)", "invalid TOML: nested too deeply")]) from None
     return validate_config(data)
 
 
@@ -67,6 +76,7 @@ def apply_config(config: ConfigFile) -> ApplyReport:
 
 
 def _upsert(model: type[Model], lookup: dict[str, Any], values: dict[str, Any], label: str, report: ApplyReport):
+    _check_lengths(model, {**lookup, **values}, label)
     instance = model._default_manager.filter(**lookup).first()
     if instance is None:
         instance = model._default_manager.create(**lookup, **values)
@@ -79,6 +89,18 @@ def _upsert(model: type[Model], lookup: dict[str, Any], values: dict[str, Any], 
         instance.save(update_fields=changed)
         report.changes.append(f"{label}: updated {', '.join(sorted(changed))}")
     return instance
+
+
+def _check_lengths(model: type[Model], values: dict[str, Any], label: str) -> None:
+    """A text longer than its database column is refused with the key, not cut off or left to the
+    database (PostgreSQL would refuse the whole file with a message naming no key)."""
+    problems = []
+    for name, value in values.items():
+        limit = getattr(model._meta.get_field(name), "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            problems.append((f"{label}: {name}", f"longer than {limit} characters"))
+    if problems:
+        raise ConfigError(problems)
 
 
 def _upsert_setting(key: str, value: dict[str, Any], report: ApplyReport) -> None:

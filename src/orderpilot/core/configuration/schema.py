@@ -183,6 +183,8 @@ class NotificationsConfig(Strict):
     from_: Annotated[str, Field(alias="from")] = ""
     review_request_after: Duration = 7 * 86400
     staff_email: str = ""
+    bounce_imap_url: str = ""  # the mailbox receiving bounces of ``from`` (imap://user@host/INBOX)
+    bounce_password_env: str = ""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -290,7 +292,54 @@ def key_path(loc: tuple[Any, ...]) -> str:
     return path or "(file)"
 
 
+#: whole numbers the database's integer columns hold
+INT_RANGE = (-(2**31), 2**31 - 1)
+MAX_STRING = 1_000_000
+MAX_DEPTH = 20
+
+
+def hostile_values(data: Any) -> list[tuple[str, str]]:
+    """``(key path, problem)`` for values no key may hold, before the schema looks at them: whole
+    numbers beyond 32 bits, ``nan``/``inf``, NUL characters and lone surrogates (PostgreSQL cannot
+    store them), texts over a megabyte, and nesting deeper than any section needs."""
+    import math
+
+    problems: list[tuple[str, str]] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    while stack and len(problems) < 20:
+        path, value = stack.pop()
+        where = key_path(path)
+        if len(path) > MAX_DEPTH:
+            problems.append((where, f"nested deeper than {MAX_DEPTH} levels"))
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int) and not INT_RANGE[0] <= value <= INT_RANGE[1]:
+            problems.append((where, f"{str(value)[:30]} is out of range"))
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append((where, f"{value} is not a number"))
+        elif isinstance(value, str):
+            if "\x00" in value:
+                problems.append((where, "contains a NUL character"))
+            elif len(value) > MAX_STRING:
+                problems.append((where, f"longer than {MAX_STRING} characters"))
+            else:
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    problems.append((where, "is not valid Unicode"))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                stack.append(((*path, key), key))
+                stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, index), item) for index, item in enumerate(value))
+    return sorted(set(problems))
+
+
 def validate_config(data: dict[str, Any]) -> ConfigFile:
+    hostile = hostile_values(data)
+    if hostile:
+        raise ConfigError(hostile)
     try:
         return ConfigFile.model_validate(data)
     except ValidationError as exc:

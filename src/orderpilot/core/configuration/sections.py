@@ -10,6 +10,12 @@ class NotificationSettings(NotificationsConfig):
     def from_address(self) -> str:
         return self.from_
 
+    @property
+    def bounce_password(self) -> str:
+        import os
+
+        return os.environ.get(self.bounce_password_env, "") if self.bounce_password_env else ""
+
 
 def notification_settings() -> NotificationSettings:
     from orderpilot.core.models import SystemSetting

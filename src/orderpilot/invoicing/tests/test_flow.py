@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from orderpilot.channels.services import import_order
@@ -188,6 +189,7 @@ def test_invoice_pdf_endpoint(company, shop, order_factory, client):
     # given an issued invoice and a logged-in user
     (invoice,) = issue(order_factory(shop))
     user = get_user_model().objects.create_user("alice", password="x-secret-42")
+    user.groups.add(Group.objects.get(name="operator"))  # the API needs the operator role
     # when an anonymous visitor asks, nothing is rendered or returned
     anonymous = client.get(f"/api/invoices/{invoice.number}/pdf")
     assert anonymous.status_code in (401, 403)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from orderpilot.core.exceptions import ConfigurationError
+from orderpilot.core.spreadsheet import neutralise_cell
 
 from ..settings import AccountingSettings
 from .bookings import Booking
@@ -171,8 +172,10 @@ def booking_fields(booking: Booking) -> list[str]:
     fields = [""] * len(COLUMNS)
 
     def put(column: str, value: str, *, quoted: bool = False) -> None:
+        # text fields come from outside (order numbers, names in the booking text): a spreadsheet
+        # opening the file must not run them as formulas
         if value:
-            fields[POSITION[column]] = text(value) if quoted else value
+            fields[POSITION[column]] = text(neutralise_cell(value)) if quoted else value
 
     put("Umsatz (ohne Soll/Haben-Kz)", datev_amount(booking.amount))
     put("Soll/Haben-Kennzeichen", booking.side, quoted=True)

@@ -122,6 +122,12 @@ def _decoded_lines(fileobj: BinaryIO) -> Iterator[tuple[int, str, bool]]:
         raw = raw.rstrip(b"\r\n")
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
+        if b"\x00" in raw:
+            # no text file of Amazon's holds NUL bytes (and the database cannot store them)
+            hint = ""
+            if number == 1:
+                hint = ": it is still gzip-compressed" if raw.startswith(b"\x1f\x8b") else ": is it UTF-16?"
+            raise PayoutFormatError(f"a NUL byte: not a text file{hint}", line=number)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -137,6 +143,8 @@ def _summary(row: dict[str, str], number: int) -> PayoutSummary:
     currency = row["currency"].upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise PayoutFormatError(f"currency {row['currency']!r} is not an ISO code", line=number)
+    if len(row["settlement-id"]) > 64 or not row["settlement-id"].isprintable():
+        raise PayoutFormatError(f"settlement id {row['settlement-id'][:70]!r} is not an id", line=number)
     return PayoutSummary(
         settlement_id=row["settlement-id"],
         currency=currency,
@@ -169,7 +177,7 @@ def _line(row: dict[str, str], number: int, text: str) -> SettlementLine:
         is_refund="refund" in transaction.lower(),
         posted_at=parse_date(posted, number) if posted else None,
         sku=row.get("sku", ""),
-        quantity=int(quantity) if quantity.isdigit() else None,
+        quantity=int(quantity) if quantity.isascii() and quantity.isdigit() and len(quantity) <= 9 else None,
         content=text,
     )
 
@@ -205,7 +213,13 @@ def parse_amount(text: str, number: int | None = None) -> Decimal:
         raise PayoutFormatError(f"{text!r} is not an amount", line=number) from None
     if not amount.is_finite() or amount.as_tuple().exponent < -2:
         raise PayoutFormatError(f"{text!r} is not an amount in cents", line=number)
+    if abs(amount) >= MAX_AMOUNT:
+        raise PayoutFormatError(f"{text!r} is out of range", line=number)
     return amount.quantize(Decimal("0.01"))
+
+
+#: amounts are stored with 14 digits, 2 after the point
+MAX_AMOUNT = Decimal("1000000000000")
 
 
 DATE_FORMATS = (
@@ -236,5 +250,8 @@ def parse_date(text: str, number: int | None = None) -> dt.datetime:
             continue
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.UTC)
-        return parsed.astimezone(dt.UTC)
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:  # 0001-01-01 with a positive offset lies before year 1 in UTC
+            break
     raise PayoutFormatError(f"{text!r} is not a date", line=number)

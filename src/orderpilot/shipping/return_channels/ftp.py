@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ftplib
 import io
+import logging
 from typing import Any
 
 from orderpilot.core.exceptions import RetryableError, TerminalError
@@ -15,6 +16,8 @@ from ..remote import is_safe_name, parse_remote, timeout
 from ..transports.ftp import PASSING, SCHEMES, ftp_session
 from . import MAX_ITEM_BYTES
 from .folders import free_name, outcome_folder
+
+logger = logging.getLogger(__name__)
 
 
 class _TooLarge(Exception):
@@ -35,7 +38,9 @@ def _files(ftp: ftplib.FTP) -> list[str]:
         return names
 
 
-def _read(ftp: ftplib.FTP, name: str) -> InboundItem:
+def _read(ftp: ftplib.FTP, name: str) -> InboundItem | None:
+    """The file ``name``, or ``None`` when the server will not hand it out (gone since the listing,
+    no permission): it stays where it is and the other files are read."""
     buffer = io.BytesIO()
 
     def collect(chunk: bytes) -> None:
@@ -48,6 +53,9 @@ def _read(ftp: ftplib.FTP, name: str) -> InboundItem:
     except _TooLarge:
         ftp.abort()
         return InboundItem(ref=name, name=name, content=b"", problem=f"larger than {MAX_ITEM_BYTES} bytes")
+    except ftplib.error_perm as exc:
+        logger.warning("FTP file %s listed but not readable, left in place: %s", name, exc)
+        return None
     return InboundItem(ref=name, name=name, content=buffer.getvalue())
 
 
@@ -68,7 +76,7 @@ class FtpPickup:
         try:
             with ftp_session(remote, seconds=timeout(config)) as ftp:
                 names = sorted(n for n in _files(ftp) if is_safe_name(n))[:limit]
-                return [_read(ftp, name) for name in names]
+                return [item for item in (_read(ftp, name) for name in names) if item is not None]
         except ftplib.error_perm as exc:
             raise TerminalError(f"{remote}: refused: {exc}") from exc
         except PASSING as exc:

@@ -75,12 +75,30 @@ def parse_mail(ref: str, raw: bytes) -> InboundItem:
             payload = part.get_payload(decode=True) or b""
             attachments.append(Document(filename=name, content=payload, media_type=content_type))
         elif content_type == "text/plain":
-            texts.append(part.get_content())
+            texts.append(_text_of(part))
         elif content_type == "text/html":
-            texts.append(html.unescape(TAGS.sub(" ", part.get_content())))
+            texts.append(html.unescape(TAGS.sub(" ", _text_of(part))))
     return InboundItem(
         ref=ref, name=subject[:200], content=raw, text="\n".join(texts), attachments=tuple(attachments), kind="mail"
     )
+
+
+def _text_of(part) -> str:
+    """A text part decoded by its declared charset; an unknown charset (``x-klingon``) is read as
+    UTF-8 with replacement characters instead of failing the whole mailbox."""
+    try:
+        return part.get_content()
+    except (LookupError, UnicodeError, ValueError):
+        return (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+
+
+def read_mail(ref: str, raw: bytes) -> InboundItem:
+    """:func:`parse_mail`, or an item for the quarantine when the mail cannot be parsed at all."""
+    try:
+        return parse_mail(ref, raw)
+    except Exception as exc:  # a mail from outside must never stop the poll (it would come again)
+        return InboundItem(ref=ref, name=f"mail {ref}", content=raw, kind="mail",
+                           problem=f"the mail cannot be parsed: {type(exc).__name__}: {exc}"[:500])
 
 
 class ImapMailbox:
@@ -103,7 +121,7 @@ class ImapMailbox:
                         continue
                     _, message_data = connection.uid("FETCH", uid, "(BODY.PEEK[])")
                     raw = next((part[1] for part in message_data if isinstance(part, tuple)), b"")
-                    items.append(parse_mail(ref, raw))
+                    items.append(read_mail(ref, raw))
                 return items
             finally:
                 connection.logout()

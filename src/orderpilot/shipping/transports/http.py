@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from orderpilot.core.exceptions import RetryableError, TerminalError
+from orderpilot.core.http import ssl_context
 
 from ..base import Document
 from ..remote import timeout
@@ -50,7 +51,9 @@ class HttpTransport:
         elif config.get("username"):
             auth = httpx.BasicAuth(config["username"], config.get("password", ""))
         try:
-            response = httpx.post(url, content=document.content, headers=headers, auth=auth, timeout=timeout(config))
+            response = httpx.post(
+                url, content=document.content, headers=headers, auth=auth, timeout=timeout(config), verify=ssl_context()
+            )
         except httpx.TimeoutException as exc:
             raise RetryableError(f"{parts.hostname}: timed out ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
