@@ -145,11 +145,17 @@ class Supervisor:
 
     def wait(self) -> int:
         while not self.stopping:
-            for name, process in self.processes.items():
+            for name, process in list(self.processes.items()):
                 code = process.poll()
-                if code is not None:
-                    print(f"{name} stopped unexpectedly (exit {code}); stopping the others", file=sys.stderr)
-                    return code or 1
+                if code is None:
+                    continue
+                if name.startswith("sim-"):
+                    # a demo simulator that cannot run (its port taken) must not take OrderPilot down
+                    print(f"{name} stopped (exit {code}); OrderPilot runs on without it", file=sys.stderr)
+                    del self.processes[name]
+                    continue
+                print(f"{name} stopped unexpectedly (exit {code}); stopping the others", file=sys.stderr)
+                return code or 1
             time.sleep(0.5)
         print("stopping …", flush=True)
         return 0
