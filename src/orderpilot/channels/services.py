@@ -293,18 +293,26 @@ def _replace_lines(order: SalesOrder, incoming: ChannelOrder) -> None:
     )
 
 
+MATCH_TEXTS = {
+    "number": "found by the channel's customer number",
+    "email": "found by email",
+    "address": "found by name and address",
+    "new": "new customer",
+}
+
+
 def _attach_customer(order: SalesOrder, incoming: ChannelOrder) -> None:
     if incoming.awaiting_marketplace or not (incoming.buyer.email or incoming.shipping_address.street):
         return  # e.g. Amazon Pending: no buyer data yet
     match = match_or_create_customer(
-        buyer=incoming.buyer, address=incoming.shipping_address, language=incoming.language
+        buyer=incoming.buyer, address=incoming.shipping_address, language=incoming.language, channel=order.channel
     )
     order.customer = match.customer
     order.save(update_fields=["customer", "updated_at"])
     record_event(
         order,
         "customer_matched" if match.how != "new" else "customer_created",
-        {"email": "found by email", "address": "found by name and address", "new": "new customer"}[match.how],
+        MATCH_TEXTS[match.how],
         data={"customer": match.customer.pk, "how": match.how},
     )
 

@@ -575,7 +575,7 @@ def order_payments(pk: int) -> PaymentSummary | None:
 
 
 def customer_page(pk: int, *, order_limit: int = 100) -> tuple[Customer, list[SalesOrder], bool, list[Ticket]] | None:
-    customer = Customer.objects.prefetch_related("addresses").filter(pk=pk).first()
+    customer = Customer.objects.prefetch_related("addresses", "channel_numbers__channel").filter(pk=pk).first()
     if customer is None:
         return None
     orders = list(

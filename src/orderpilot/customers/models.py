@@ -53,6 +53,30 @@ class Address(models.Model):
         return f"{self.name}, {self.street}, {self.postal_code} {self.city}, {self.country}"
 
 
+class ChannelCustomerNumber(models.Model):
+    """The number a channel gives the customer (a shop's customer number, an eBay user name).
+
+    A repeat buyer is found by it first: it stays the same when the email or the address changes.
+    It is personal data (it names the buyer at the channel) and goes when the customer is anonymised.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="channel_numbers")
+    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="customer_numbers")
+    number = models.CharField(_("customer number"), max_length=100)
+
+    class Meta:
+        ordering = ["channel_id", "number"]
+        verbose_name = _("customer number at a channel")
+        verbose_name_plural = _("customer numbers at channels")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "number"], name="customer_number_unique_per_channel"),
+            models.CheckConstraint(condition=~models.Q(number=""), name="customer_number_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.number}"
+
+
 class AnonymisationReason(models.TextChoices):
     RETENTION = "retention", _("retention period over")
     REQUEST = "request", _("erasure requested")

@@ -212,6 +212,7 @@ def _order_pii_values(order) -> set[str]:
                 v for v in (address.name, address.company, address.street, address.address2, address.postal_code,
                             address.city) if v
             )
+        values.update(customer.channel_numbers.values_list("number", flat=True))
     for line in order.lines.all():
         values.update(collect_pii_values({"customization": line.customization or {}}))
     for shipment in order.shipments.all():
@@ -302,6 +303,7 @@ def anonymise_customer(customer: Customer, *, now: dt.datetime | None = None) ->
         customer.anonymised_at = now or timezone.now()
         customer.save(update_fields=["email", "email_key", "name", "company", "vat_id", "phone", "anonymised_at"])
         customer.addresses.all().delete()
+        customer.channel_numbers.all().delete()
     logger.info("customer %s: personal data anonymised", customer.pk)
     return True
 
@@ -413,6 +415,9 @@ def export_personal_data(customers: Iterable[Customer], *, now: dt.datetime | No
                 "company": customer.company,
                 "vat_id": customer.vat_id,
                 "phone": customer.phone,
+                "customer_numbers": {
+                    entry.channel.code: entry.number for entry in customer.channel_numbers.select_related("channel")
+                },
                 "language": customer.language,
                 "no_review_requests": customer.email_opt_out,
                 "created_at": iso(customer.created_at),

@@ -7,21 +7,30 @@ from dataclasses import dataclass
 from orderpilot.channels.base import Buyer, PostalAddress
 
 from .matching import address_key, email_key
-from .models import Address, Customer
+from .models import Address, ChannelCustomerNumber, Customer
+
+#: the longest customer number kept; a longer one is not a number but garbage, and is ignored
+MAX_CUSTOMER_NUMBER = 100
 
 
 @dataclass(frozen=True)
 class Match:
     customer: Customer
-    how: str  # "email", "address" or "new"
+    how: str  # "number", "email", "address" or "new"
 
 
-def match_or_create_customer(*, buyer: Buyer, address: PostalAddress, language: str = "de") -> Match:
-    """Match on the normalised email first, then on normalised name + address; else create.
+def match_or_create_customer(
+    *, buyer: Buyer, address: PostalAddress, language: str = "de", channel=None
+) -> Match:
+    """Match on the channel's customer number first, then the normalised email, then normalised
+    name + address; else create. The channel's number is kept on the customer.
 
     Two people are never merged on the name alone, and buyers marked ``never_merge`` (Amazon
     Business resale) always get a customer of their own.
     """
+    number = buyer.external_id.strip() if channel is not None else ""
+    if len(number) > MAX_CUSTOMER_NUMBER:
+        number = ""
     key = email_key(buyer.email)
     match_key = address_key(
         name=address.name or buyer.name,
@@ -32,7 +41,11 @@ def match_or_create_customer(*, buyer: Buyer, address: PostalAddress, language: 
     )
     customer, how = None, "new"
     if not buyer.never_merge:
-        if key:
+        if number:
+            known = ChannelCustomerNumber.objects.filter(channel=channel, number=number).select_related("customer")
+            customer = next((found.customer for found in known), None)
+            how = "number" if customer else how
+        if customer is None and key:
             customer = Customer.objects.filter(email_key=key).order_by("pk").first()
             how = "email" if customer else how
         if customer is None and match_key:
@@ -50,6 +63,8 @@ def match_or_create_customer(*, buyer: Buyer, address: PostalAddress, language: 
             language=language,
             is_business=bool(buyer.vat_id or buyer.company),
         )
+    if number and not buyer.never_merge:
+        ChannelCustomerNumber.objects.get_or_create(channel=channel, number=number, defaults={"customer": customer})
     if match_key:
         Address.objects.get_or_create(
             customer=customer,

@@ -215,3 +215,17 @@ def test_customer_page_lists_orders_addresses_and_tickets(operator_client):
     assert "OTHER" not in html
     assert "Heidestraße 17" in html
     assert f'<a href="/tickets/{second.tickets.get().pk}/">' in html
+
+
+@pytest.mark.django_db
+def test_customer_page_shows_the_channels_customer_number(operator_client):
+    from orderpilot.customers.models import ChannelCustomerNumber
+
+    # given
+    customer = make_customer("Max Muster", "max@example.com")
+    order = make_order("C-1", customer=customer)
+    ChannelCustomerNumber.objects.create(customer=customer, channel=order.channel, number="K<10042>")
+    # when
+    html = operator_client.get(f"/customers/{customer.pk}/").content.decode()
+    # then
+    assert f"<dt>Customer number at {order.channel.code}</dt><dd>K&lt;10042&gt;</dd>" in html

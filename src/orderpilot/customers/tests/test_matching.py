@@ -76,3 +76,86 @@ def test_amazon_business_resale_buyers_are_never_merged():
     second = match_or_create_customer(buyer=iba, address=HOME)
     assert (first.how, second.how) == ("new", "new")
     assert first.customer.pk != second.customer.pk
+
+
+@pytest.fixture
+def shop_channels(db):
+    from orderpilot.channels.models import Channel
+
+    return (
+        Channel.objects.create(code="shop", kind="gambio", name="Shop"),
+        Channel.objects.create(code="ebay-de", kind="ebay", name="eBay"),
+    )
+
+
+MOVED = PostalAddress(name="Jürgen Weiß", street="Domplatz 1", postal_code="94032", city="Passau", country="DE")
+
+
+def test_repeat_buyer_found_by_the_shops_customer_number_after_moving_and_a_new_email(shop_channels):
+    # given
+    shop, _ = shop_channels
+    first = match_or_create_customer(buyer=Buyer(email="j@old.example", external_id="K10042"), address=HOME,
+                                     channel=shop)  # fmt: skip
+    # when the buyer moved and uses another email
+    again = match_or_create_customer(buyer=Buyer(email="j@new.example", external_id=" K10042 "), address=MOVED,
+                                     channel=shop)  # fmt: skip
+    # then
+    assert (first.how, again.how) == ("new", "number")
+    assert again.customer == first.customer
+    assert [(n.channel.code, n.number) for n in first.customer.channel_numbers.all()] == [("shop", "K10042")]
+    assert first.customer.addresses.count() == 2
+
+
+def test_the_same_number_at_another_channel_is_another_customer(shop_channels):
+    # given
+    shop, ebay = shop_channels
+    first = match_or_create_customer(buyer=Buyer(email="a@example.com", external_id="1207"), address=HOME,
+                                     channel=shop)  # fmt: skip
+    # when
+    other = match_or_create_customer(
+        buyer=Buyer(email="b@example.com", external_id="1207"),
+        address=PostalAddress(name="Anna Berg", street="Ring 2", postal_code="10115", city="Berlin", country="DE"),
+        channel=ebay,
+    )
+    # then
+    assert other.how == "new"
+    assert other.customer != first.customer
+    assert [n.number for n in other.customer.channel_numbers.all()] == ["1207"]
+
+
+def test_a_buyer_found_by_email_gets_the_channels_number_kept(shop_channels):
+    # given a customer known from Amazon (no number) buys in the shop
+    shop, _ = shop_channels
+    known = match_or_create_customer(buyer=Buyer(email="erika@example.com"), address=HOME)
+    # when
+    found = match_or_create_customer(buyer=Buyer(email="Erika@example.com", external_id="K7"), address=HOME,
+                                     channel=shop)  # fmt: skip
+    # then
+    assert (found.how, found.customer) == ("email", known.customer)
+    assert list(known.customer.channel_numbers.values_list("number", flat=True)) == ["K7"]
+
+
+def test_resale_buyers_are_not_merged_by_a_number_either(shop_channels):
+    shop, _ = shop_channels
+    one = match_or_create_customer(buyer=Buyer(external_id="K1", never_merge=True), address=HOME, channel=shop)
+    two = match_or_create_customer(buyer=Buyer(external_id="K1", never_merge=True), address=HOME, channel=shop)
+    assert one.customer != two.customer
+    assert not one.customer.channel_numbers.exists()
+
+
+def test_an_overlong_number_is_ignored_not_stored(shop_channels):
+    shop, _ = shop_channels
+    match = match_or_create_customer(buyer=Buyer(email="x@example.com", external_id="9" * 101), address=HOME,
+                                     channel=shop)  # fmt: skip
+    assert not match.customer.channel_numbers.exists()
+
+
+def test_anonymising_the_customer_forgets_the_number(shop_channels):
+    from orderpilot.customers.privacy import anonymise_customer
+
+    shop, _ = shop_channels
+    match = match_or_create_customer(buyer=Buyer(email="x@example.com", external_id="K9"), address=HOME, channel=shop)
+    assert anonymise_customer(match.customer)
+    assert not match.customer.channel_numbers.exists()
+    again = match_or_create_customer(buyer=Buyer(email="y@example.com", external_id="K9"), address=MOVED, channel=shop)
+    assert again.how == "new"

@@ -40,6 +40,7 @@ def test_orders_are_imported_once_with_the_shops_customer_number(gambio_channel,
     assert (order.external_id, order.marketplace_status, order.payment_method) == ("400001", "Offen", "paypal")
     assert order.raw_payload["order"]["customer"]["number"] == "K10042"
     assert order.customer.email == "max.mustermann@example.com"
+    assert [(n.channel, n.number) for n in order.customer.channel_numbers.all()] == [(gambio_channel, "K10042")]
     assert _reload(gambio_channel).last_poll_error == ""
     assert len(shop.calls("getOrder")) == 2  # one full order per poll that listed it
 
@@ -301,3 +302,19 @@ def test_an_unreadable_order_is_rejected_and_the_others_are_read(gambio_channel,
     assert [o.external_id for o in page.orders] == ["400002"]
     problem = "InvalidOperation: [<class 'decimal.ConversionSyntax'>]"
     assert page.rejected == (RejectedOrder(external_id="400001", problem=problem),)
+
+
+def test_a_repeat_buyer_is_found_by_the_shops_customer_number_after_changing_email(gambio_channel, shop):
+    # given
+    shop.add_order(gambio_order(paymentType=PAYPAL))
+    poll_channel(gambio_channel)
+    first = SalesOrder.objects.get(channel=gambio_channel)
+    # when the same shop customer orders again under a new email address
+    second_order = gambio_order(paymentType=PAYPAL)
+    second_order["customer"]["email"] = "max@neue-adresse.example"
+    shop.add_order(second_order)
+    poll_channel(_reload(gambio_channel))
+    # then
+    second = SalesOrder.objects.exclude(pk=first.pk).get(channel=gambio_channel)
+    assert second.customer == first.customer
+    assert second.events.filter(kind="customer_matched", data__how="number").exists()
