@@ -13,6 +13,7 @@ from django.utils import timezone
 from orderpilot.core.dispatch import kick
 from orderpilot.core.exceptions import OrderPilotError, RetryableError, TerminalError
 from orderpilot.core.locking import lock_due
+from orderpilot.core.logcontext import log_context
 from orderpilot.customers.privacy import anonymise_order_fields, is_anonymised
 from orderpilot.customers.services import match_or_create_customer
 from orderpilot.orders.models import OrderLine, SalesOrder
@@ -49,6 +50,12 @@ def poll_due_channels() -> int:
 
 
 def poll_channel(channel: Channel) -> int:
+    """Import every order changed since the watermark, page by page (see :func:`_poll_channel`)."""
+    with log_context(channel=channel.code):
+        return _poll_channel(channel)
+
+
+def _poll_channel(channel: Channel) -> int:
     """Import every order changed since the watermark, page by page.
 
     After each page the place to resume is stored, so a poll interrupted by a rate limit goes on
@@ -169,6 +176,11 @@ def import_order(channel: Channel, incoming: ChannelOrder) -> ImportResult:
         :func:`~orderpilot.channels.validation.check_channel_order` or a database constraint;
         nothing of it is stored.
     """
+    with log_context(channel=channel.code, external_id=incoming.external_id):
+        return _import_order(channel, incoming)
+
+
+def _import_order(channel: Channel, incoming: ChannelOrder) -> ImportResult:
     check_channel_order(incoming)
     refused: Exception | None = None
     for _attempt in range(2):

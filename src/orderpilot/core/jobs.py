@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
+from .logcontext import log_context
 from .models import JobRun
 from .registry import resolve
 
@@ -49,7 +50,8 @@ def run_job(name: str) -> int:
     function = job_function(name)
     started = timezone.now()
     try:
-        done = function()
+        with log_context(job=name):
+            done = function()
     except Exception as exc:
         _record(name, started=started, error=f"{type(exc).__name__}: {exc}")
         raise

@@ -30,6 +30,7 @@ from django.utils import timezone
 from .dispatch import kick
 from .exceptions import RetryableError, TerminalError
 from .locking import lock_due
+from .logcontext import log_context
 from .models import OutboxMessage, OutboxStatus
 from .registry import resolve
 
@@ -126,6 +127,11 @@ def claim_due_messages(*, limit: int) -> list[OutboxMessage]:
 
 def deliver_claimed_message(message: OutboxMessage) -> None:
     """Run the handler of a message this worker claimed and record the outcome."""
+    with log_context(outbox_id=message.pk, outbox_kind=message.kind, order_id=message.order_id):
+        _deliver_claimed_message(message)
+
+
+def _deliver_claimed_message(message: OutboxMessage) -> None:
     handler = resolve(handlers()[message.kind])
     try:
         result = handler(message)

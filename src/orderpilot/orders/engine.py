@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from orderpilot.core.exceptions import RetryableError
 from orderpilot.core.locking import lock_due
+from orderpilot.core.logcontext import log_context
 from orderpilot.core.outbox import backoff_delay
 from orderpilot.core.registry import resolve
 
@@ -49,6 +50,11 @@ def advance_due_orders(limit: int | None = None) -> int:
 
 def run_step(order: SalesOrder, *, now: dt.datetime) -> None:
     """Run the step for ``order``'s status. The caller holds the row lock in a transaction."""
+    with log_context(order_id=order.pk, channel=order.channel.code, external_id=order.external_id):
+        _run_step(order, now=now)
+
+
+def _run_step(order: SalesOrder, *, now: dt.datetime) -> None:
     step_path = STEPS.get(order.status)
     if step_path is None:
         order.next_step_at = None

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -233,13 +234,31 @@ ORDERPILOT_PII_RETENTION_DAYS = int(os.environ.get("ORDERPILOT_PII_RETENTION_DAY
 ORDERPILOT_METRICS_TOKEN = os.environ.get("ORDERPILOT_METRICS_TOKEN", "")
 ORDERPILOT_DATA_DIR = DATA_DIR
 
+#: ``plain`` (one readable line) or ``json`` (one JSON object per line, for log collectors)
+LOG_FORMAT = os.environ.get("ORDERPILOT_LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"ORDERPILOT_LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # tokens, client secrets and passwords are masked in whatever reaches the log (core.logredact)
-    "filters": {"redact": {"()": "orderpilot.core.logredact.RedactSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"},
+        "json": {"()": "orderpilot.core.logjson.JsonLogFormatter", "fmt": "%(levelname)s %(name)s %(message)s"},
+    },
+    "filters": {
+        # the order, channel, outbox message or job the line is about (core.logcontext)
+        "context": {"()": "orderpilot.core.logcontext.AddLogContext"},
+        # tokens, client secrets and passwords are masked in whatever reaches the log (core.logredact)
+        "redact": {"()": "orderpilot.core.logredact.RedactSecrets"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("ORDERPILOT_LOG_LEVEL", "INFO")},
     # sp_api logs request headers (access tokens) at DEBUG: never let that through
     "loggers": {
