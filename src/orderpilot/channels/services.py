@@ -17,7 +17,7 @@ from orderpilot.core.logcontext import log_context
 from orderpilot.customers.privacy import anonymise_order_fields, is_anonymised
 from orderpilot.customers.services import match_or_create_customer
 from orderpilot.orders.models import OrderLine, SalesOrder
-from orderpilot.orders.services import cancel_order, schedule_order
+from orderpilot.orders.services import cancel_order, schedule_order, transition_order
 from orderpilot.orders.states import BEFORE_SHIPMENT, OrderStatus
 from orderpilot.orders.timeline import record_event
 
@@ -239,6 +239,9 @@ def _import_locked(channel: Channel, incoming: ChannelOrder) -> ImportResult:
 
             # reversed with a credit note; an invoice is never changed
             cancel_invoiced_order(order, reason=f"cancelled at {channel.code}")
+        else:
+            # not invoiced yet: nothing to reverse, and no invoice may follow for a cancelled order
+            transition_order(order, OrderStatus.CANCELLED, reason=f"cancelled at {channel.code} after shipment")
     elif was_waiting and not incoming.awaiting_marketplace and order.status == OrderStatus.IMPORTED:
         schedule_order(order)
     if newly_requested and order.status in (OrderStatus.RELEASED, OrderStatus.TRANSMITTED):

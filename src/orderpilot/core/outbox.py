@@ -105,8 +105,26 @@ def deliver_due_messages(limit: int | None = None) -> int:
     limit = limit or settings.ORDERPILOT_OUTBOX_BATCH
     claimed = claim_due_messages(limit=limit)
     for message in claimed:
-        deliver_claimed_message(message)
+        if _renew_claim(message):
+            deliver_claimed_message(message)
     return len(claimed)
+
+
+def _renew_claim(message: OutboxMessage) -> bool:
+    """Restart the in-flight clock of a claimed message just before its handler runs.
+
+    The messages of a batch are claimed together and delivered one after the other, so without this
+    the last of a slow batch could look abandoned and be handed to another worker while this one is
+    still about to deliver it: it would be delivered twice. Returns False if that already happened
+    (the message was taken back and is another worker's now).
+    """
+    now = timezone.now()
+    renewed = OutboxMessage.objects.filter(
+        pk=message.pk, status=OutboxStatus.INFLIGHT, attempts=message.attempts
+    ).update(inflight_since=now)
+    if renewed:
+        message.inflight_since = now
+    return bool(renewed)
 
 
 def claim_due_messages(*, limit: int) -> list[OutboxMessage]:

@@ -25,7 +25,11 @@ def run_job_task(name: str) -> int:
 
 
 def _batch_size(name: str) -> int:
+    from orderpilot.invoicing.services import RENDER_BATCH
+
     return {
         "advance_orders": settings.ORDERPILOT_STEP_BATCH,
         "deliver_outbox": settings.ORDERPILOT_OUTBOX_BATCH,
+        # without it a backlog of invoices was rendered 20 per sweep, whatever the number of workers
+        "render_invoices": RENDER_BATCH,
     }.get(name, 10**9)

@@ -129,5 +129,11 @@ def cancel_order(order: SalesOrder, *, actor: Actor = SYSTEM, reason: str) -> Sa
         return order
     if order.status not in BEFORE_SHIPMENT:
         raise IllegalTransition(f"order {order} is {order.status}; reverse it with a credit note instead")
+    was_held = order.status == OrderStatus.ON_HOLD
     transition_order(order, OrderStatus.CANCELLED, actor=actor, reason=reason)
+    if was_held:
+        from orderpilot.tickets.services import close_tickets_for_problem
+
+        # nobody has to decide any more whether a cancelled order may ship
+        close_tickets_for_problem(f"hold:{order.pk}", actor=actor, resolution=f"order cancelled: {reason}")
     return order

@@ -335,7 +335,7 @@ def cancel_shipments_of_order(order: SalesOrder, *, actor: Actor = SYSTEM) -> li
 
     A delivery note that may have reached its shipper (sent, or being sent right now) gets an outbox
     entry ``shipment.cancel`` with a cancellation document and a ticket, so a person makes sure the
-    parcel does not leave. One still waiting in the outbox is only marked: its transmission is skipped.
+    parcel does not leave. One never tried yet is only marked: its transmission is skipped.
     The caller holds the order's row lock (or calls this inside its own transaction).
     """
     from orderpilot.core.models import OutboxMessage, OutboxStatus
@@ -352,8 +352,10 @@ def cancel_shipments_of_order(order: SalesOrder, *, actor: Actor = SYSTEM) -> li
             .first()
         )
         in_house = shipment.shipper.kind == ShipperKind.IN_HOUSE
+        # a failed attempt may have reached the shipper too (a timeout, an answer lost on the way back)
         reached = shipment.status == ShipmentStatus.TRANSMITTED or (
-            transmit is not None and transmit.status in (OutboxStatus.INFLIGHT, OutboxStatus.SENT)
+            transmit is not None
+            and (transmit.status in (OutboxStatus.INFLIGHT, OutboxStatus.SENT) or transmit.attempts > 0)
         )
         shipment.status = ShipmentStatus.CANCELLED
         shipment.cancelled_at = now

@@ -104,7 +104,16 @@ class AmazonConnector:
         actions = self.gateway.solicitation_actions(order_external_id, marketplace_id=marketplace)
         if "productReviewAndSellerFeedback" not in actions:
             return {"sent": False, "reason": "Amazon offers no review request for this order now"}
-        self.gateway.create_review_solicitation(order_external_id, marketplace_id=marketplace)
+        try:
+            self.gateway.create_review_solicitation(order_external_id, marketplace_id=marketplace)
+        except TerminalError:
+            # the gateway repeats a call whose answer was lost, and Amazon refuses a second request;
+            # it offered one a moment ago, so if it offers none now, the first call went through
+            if "productReviewAndSellerFeedback" in self.gateway.solicitation_actions(
+                order_external_id, marketplace_id=marketplace
+            ):
+                raise
+            return {"sent": True, "repeat_refused": True}
         return {"sent": True}
 
     def _marketplace_of(self, order_external_id: str) -> str | None:

@@ -160,3 +160,27 @@ def test_a_late_outcome_from_a_replaced_worker_is_ignored():
     # then B's claim stands
     message = OutboxMessage.objects.get()
     assert (message.status, message.attempts) == (OutboxStatus.INFLIGHT, claimed_by_b.attempts)
+
+
+def test_a_message_taken_over_while_its_batch_was_slow_is_not_delivered_twice(monkeypatch):
+    # given worker A claimed two messages in one batch, and the first delivery takes so long that
+    # the second looks abandoned: the sweeper hands it back and worker B delivers it
+    _enqueue("first", 1)
+    _enqueue("second", 2)
+
+    def slow_first_delivery(message):
+        if message.idempotency_key == "first":
+            OutboxMessage.objects.filter(idempotency_key="second").update(
+                inflight_since=timezone.now() - dt.timedelta(hours=1)
+            )
+            assert outbox.requeue_stale_inflight() == 1
+            [taken_by_b] = outbox.claim_due_messages(limit=10)
+            outbox.deliver_claimed_message(taken_by_b)
+        return recording_handler(message)
+
+    monkeypatch.setattr(outbox, "resolve", lambda path: slow_first_delivery)
+    # when A goes on with its batch
+    assert outbox.deliver_due_messages(limit=2) == 2
+    # then the second message reached its receiver once (through B), not again through A
+    assert sorted(CALLS) == ["first", "second"]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxStatus.SENT}

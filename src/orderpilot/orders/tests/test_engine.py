@@ -195,3 +195,51 @@ def test_a_cancellation_request_after_release_opens_a_ticket(channel, products, 
     ticket = Ticket.objects.get()
     assert (ticket.order_id, ticket.priority) == (order.pk, 1)
     assert "asked to cancel" in ticket.title
+
+
+def test_cancelling_a_held_order_closes_its_hold_ticket(channel, products, warehouse, channel_order_factory):
+    # given an order held for its buyer's question
+    incoming = channel_order_factory("H-1", cancellation_requested=True)
+    order = import_order(channel, incoming).order
+    run_due_work(until_idle=True)
+    order.refresh_from_db()
+    assert order.status == "on_hold"
+    assert Ticket.objects.get(order=order).status == "open"
+    # when the marketplace cancels it
+    cancelled = channel_order_factory(
+        "H-1", cancelled=True, marketplace_status="Canceled", updated_at=incoming.updated_at + dt.timedelta(minutes=5)
+    )
+    import_order(channel, cancelled)
+    # then nobody is left to decide whether it may ship
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    ticket = Ticket.objects.get(order=order)
+    assert ticket.status != "open"
+    assert "order cancelled" in ticket.resolution
+
+
+def test_a_marketplace_cancellation_after_shipment_stops_an_order_not_invoiced_yet(
+    channel, products, warehouse, channel_order_factory
+):
+    from orderpilot.shipping.services import record_tracking
+
+    # given a shipped order whose invoice is not issued yet
+    incoming = channel_order_factory("S-1")
+    order = import_order(channel, incoming).order
+    run_due_work(until_idle=True)
+    order.refresh_from_db()
+    record_tracking(order.shipments.get(), tracking_number="00340434161234567894", carrier="DHL")
+    order.refresh_from_db()
+    assert order.status == "shipped"
+    assert not order.invoices.exists()
+    # when the marketplace cancels it (a refund after shipment)
+    cancelled = channel_order_factory(
+        "S-1", cancelled=True, marketplace_status="Canceled", updated_at=incoming.updated_at + dt.timedelta(hours=1)
+    )
+    import_order(channel, cancelled)
+    run_due_work(until_idle=True)
+    # then it is cancelled, and no invoice follows for it
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    assert not order.invoices.exists()
+    assert order.events.filter(kind="cancelled_after_shipment").count() == 1

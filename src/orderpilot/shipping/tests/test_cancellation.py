@@ -104,3 +104,15 @@ def test_parcel_shipped_despite_the_cancellation_opens_a_ticket(order_factory, f
     shipment.order.refresh_from_db()
     assert (shipment.status, shipment.order.status) == ("cancelled", "cancelled")
     assert Ticket.objects.filter(problem_key=f"shipped-after-cancel:{shipment.number}").count() == 1
+
+
+def test_cancellation_after_a_failed_attempt_treats_the_note_as_possibly_at_the_shipper(order_factory, folder_shipper):
+    # given: one transmission attempt failed (a timeout: the shipper may have the note all the same)
+    shipment = route(order_factory())
+    OutboxMessage.objects.filter(kind="shipment.transmit").update(status=OutboxStatus.RETRY, attempts=1)
+    _cancel(shipment.order)
+    # when
+    assert cancel_shipments_of_cancelled_orders() == 1
+    # then the shipper is told to cancel, and a person makes sure the parcel stays
+    assert OutboxMessage.objects.filter(kind="shipment.cancel").count() == 1
+    assert Ticket.objects.get().problem_key == f"cancelled-after-transmission:{shipment.number}"

@@ -198,3 +198,42 @@ def test_review_request_goes_through_solicitations_only_inside_amazons_window(
     assert (message.status, message.result) == ("sent", {"sent": True})
     order.refresh_from_db()
     assert order.status == "completed"
+
+
+def test_a_review_request_whose_answer_was_lost_is_not_sent_twice(amazon_sim, amazon_channel, products, warehouse):
+    import threading
+    import time
+
+    from orderpilot.channels.amazon.connector import AmazonConnector
+    from orderpilot.channels.amazon.gateway import AmazonGateway
+
+    # given a delivered order inside Amazon's review window
+    order_id = amazon_sim.add_order()
+    _poll(amazon_channel)
+    run_due_work(until_idle=True)
+    order = SalesOrder.objects.get(external_id=order_id)
+    record_tracking(order.shipments.get(), tracking_number="00340434161234567893", carrier="DHL")
+    run_due_work(until_idle=True)
+    amazon_sim.http.post("/_sim/clock", json={"advance": "9d"})
+    # and Amazon acts on the request but the answer does not come back in time
+    amazon_sim.faults(timeout=True, timeout_seconds=1.5, rate=1.0,
+                      operations=["createProductReviewAndSellerFeedbackSolicitation"])  # fmt: skip
+
+    def sent() -> list:
+        return amazon_sim.http.get("/_sim/solicitations").json()["solicitations"]
+
+    def clear_faults_once_amazon_has_it() -> None:
+        deadline = time.monotonic() + 20
+        while not sent() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        amazon_sim.faults(rate=0)
+
+    watcher = threading.Thread(target=clear_faults_once_amazon_has_it)
+    watcher.start()
+    # when the connector asks (its gateway repeats the call whose answer was lost, and Amazon refuses)
+    connector = AmazonConnector(amazon_channel, gateway=AmazonGateway(amazon_channel, timeout=1.0, max_wait=10))
+    result = connector.request_review(order_id)
+    watcher.join()
+    # then it counts as sent, and Amazon has one request
+    assert result == {"sent": True, "repeat_refused": True}
+    assert len(sent()) == 1
