@@ -5,8 +5,12 @@ by bulk inserts into a fresh test database (``test_…`` beside the configured o
 unless ``--keep``), then prints the server time of the board's first page and of filtered searches,
 measured through Django's request handling (test client, no network), with the number of queries.
 
-    .venv/bin/python bench/cockpit_board.py --orders 1000000
+    .venv/bin/python bench/cockpit_board.py --orders 1000000 --db postgres   # op_bench_cockpit_<pid>
+    .venv/bin/python bench/cockpit_board.py --orders 100000 --db sqlite
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/orderpilot .venv/bin/python bench/cockpit_board.py
+
+With ``--db`` the database is one of its own (``bench/_common.py``: created, migrated, dropped);
+without it, a ``test_…`` database beside the one ``DATABASE_URL`` names.
 
 A million orders take several minutes to build and need about 2 GB of disk on PostgreSQL.
 """
@@ -14,6 +18,7 @@ A million orders take several minutes to build and need about 2 GB of disk on Po
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import statistics
@@ -22,7 +27,17 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402 - also puts src/ on the path
+
+_pre = argparse.ArgumentParser(add_help=False)
+_pre.add_argument("--db", choices=["sqlite", "postgres"])
+OWN_DATABASE = _pre.parse_known_args()[0].db
+RESOURCES = contextlib.ExitStack()
+if OWN_DATABASE:
+    _url = RESOURCES.enter_context(_common.bench_database(OWN_DATABASE, "cockpit"))
+    _folder = RESOURCES.enter_context(_common.data_dir("cockpit"))
+    os.environ.update(_common.environment(_url, _folder, DJANGO_SETTINGS_MODULE="orderpilot.settings.test"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orderpilot.settings.test")
 os.environ.setdefault("ORDERPILOT_DATA_DIR", "var/bench")
 
@@ -206,14 +221,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=1_000_000, help="orders to build (default 1,000,000)")
     parser.add_argument("--repeat", type=int, default=5, help="requests per measurement")
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
+    parser.add_argument("--keep", action="store_true", help="keep the test_… database afterwards (without --db)")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], help="a database of its own, created and dropped")
     args = parser.parse_args()
 
     from django.contrib.auth import get_user_model
 
     vendor = connection.vendor
-    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    emit(f"database: {vendor} {test_name}")
+    emit(f"machine: {_common.machine()}")
+    if OWN_DATABASE:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+        test_name = connection.settings_dict["NAME"]
+    else:
+        test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    emit(f"database: {_common.database_version()} {test_name}")
     try:
         began = time.perf_counter()
         samples = build(args.orders)
@@ -233,7 +256,10 @@ def main() -> None:
         measure(client, "search customer name + status filter",
                 {"q": samples["customer"], "status": "paid"}, args.repeat)
     finally:
-        if not args.keep:
+        if OWN_DATABASE:
+            connection.close()
+            RESOURCES.close()
+        elif not args.keep:
             connection.creation.destroy_test_db(test_name, verbosity=0)
 
 
