@@ -114,6 +114,9 @@ def simulator_commands(*, web_port: int) -> dict[str, list[str]]:
     }
 
 
+DEMO_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+
+
 def demo_environment() -> dict[str, str]:
     """Variables for the simulators: they keep producing realistic orders."""
     return {
@@ -121,6 +124,8 @@ def demo_environment() -> dict[str, str]:
         "ORDERPILOT_SIM_EBAY_GENERATE_EVERY": os.environ.get("ORDERPILOT_SIM_EBAY_GENERATE_EVERY", "40"),
         "ORDERPILOT_SIM_GAMBIO_GENERATE_EVERY": os.environ.get("ORDERPILOT_SIM_GAMBIO_GENERATE_EVERY", "40"),
         "DEMO_3PL_TOKEN": os.environ["DEMO_3PL_TOKEN"],
+        # the demo has no mail server: customer emails are written as files to $ORDERPILOT_DATA_DIR/mail
+        "ORDERPILOT_EMAIL_BACKEND": os.environ.get("ORDERPILOT_EMAIL_BACKEND", DEMO_EMAIL_BACKEND),
     }
 
 

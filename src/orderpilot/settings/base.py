@@ -171,6 +171,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = os.environ.get("ORDERPILOT_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+#: where ``ORDERPILOT_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend`` (the demo's) writes
+EMAIL_FILE_PATH = os.environ.get("ORDERPILOT_EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("ORDERPILOT_FROM_EMAIL", "orderpilot@localhost")
 
 REST_FRAMEWORK = {
