@@ -16,6 +16,7 @@ from django.utils import timezone
 from .logcontext import log_context
 from .models import JobRun
 from .registry import resolve
+from .runcache import job_run
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ def run_job(name: str) -> int:
     function = job_function(name)
     started = timezone.now()
     try:
-        with log_context(job=name):
+        # configuration is read once per run (see core.runcache), and again by the next run
+        with log_context(job=name), job_run():
             done = function()
     except Exception as exc:
         _record(name, started=started, error=f"{type(exc).__name__}: {exc}")

@@ -24,6 +24,18 @@ def lock_due(queryset: QuerySet, *, limit: int) -> list:
 
 def lock_for_update(instance: Model) -> Model:
     """Re-read ``instance`` under its row lock (waits for a holder) and return the fresh copy."""
+    return lock_row(type(instance), pk=instance.pk)
+
+
+def lock_row(model: type[Model], *, related: tuple[str, ...] = (), **lookup) -> Model:
+    """Read the row of ``model`` matching ``lookup`` under its row lock (waits for a holder).
+
+    ``related`` names foreign keys read along in the same statement (not locked), so that a
+    caller who only has an id, or needs the row's shipper or channel too, pays one query.
+    """
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("lock_for_update() must run inside transaction.atomic()")
-    return type(instance)._default_manager.select_for_update(of=("self",)).get(pk=instance.pk)
+        raise RuntimeError("row locks (lock_for_update, lock_row) must be taken inside transaction.atomic()")
+    rows = model._default_manager.select_for_update(of=("self",))
+    if related:
+        rows = rows.select_related(*related)
+    return rows.get(**lookup)

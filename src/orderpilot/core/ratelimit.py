@@ -23,10 +23,12 @@ def take_token(key: str, *, rate: float, burst: int, now: dt.datetime | None = N
     """
     now = now or timezone.now()
     with transaction.atomic():
-        bucket, _ = RateLimitBucket.objects.get_or_create(
-            key=key, defaults={"rate": rate, "burst": burst, "tokens": float(burst), "updated_at": now}
-        )
-        bucket = RateLimitBucket.objects.select_for_update().get(pk=bucket.pk)
+        bucket = RateLimitBucket.objects.select_for_update().filter(key=key).first()
+        if bucket is None:  # a new bucket: create it (or find the one a concurrent caller created), then lock it
+            bucket, _ = RateLimitBucket.objects.get_or_create(
+                key=key, defaults={"rate": rate, "burst": burst, "tokens": float(burst), "updated_at": now}
+            )
+            bucket = RateLimitBucket.objects.select_for_update().get(pk=bucket.pk)
         elapsed = max((now - bucket.updated_at).total_seconds(), 0.0)
         tokens = min(float(burst), bucket.tokens + elapsed * rate)
         wait = 0.0

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from orderpilot.core.actors import SYSTEM, Actor
@@ -68,17 +68,22 @@ def issue_invoices_for_order(
     the issue time (default: the clock).
     """
     now = now or timezone.now()
-    from orderpilot.shipping.models import ShipmentStatus
+    from orderpilot.shipping.models import Package, ShipmentStatus
 
     with transaction.atomic():
-        shipments = list(order.shipments.order_by("pk").prefetch_related("lines", "packages"))
+        first_shipped = Package.objects.filter(shipment=OuterRef("pk")).order_by("shipped_at").values("shipped_at")
+        shipments = list(
+            order.shipments.order_by("pk")
+            .annotate(first_shipped_at=Subquery(first_shipped[:1]))
+            .prefetch_related("lines")
+        )
         if not shipments:
             if order.invoices.filter(kind=InvoiceKind.INVOICE).exists():
                 return []
             quantities = {line.pk: line.quantity for line in order.lines.all()}
             return [
                 _issue_invoice(
-                    order, shipment=None, quantities=quantities, delivered=None, actor=actor, now=now
+                    order, shipment=None, quantities=quantities, delivered=None, actor=actor, now=now, first=True
                 )
             ]
         invoiced = set(order.invoices.filter(kind=InvoiceKind.INVOICE).values_list("shipment_id", flat=True))
@@ -86,30 +91,47 @@ def issue_invoices_for_order(
         for shipment in shipments:
             if shipment.status != ShipmentStatus.CONFIRMED or shipment.pk in invoiced:
                 continue
+            # earlier deliveries already billed take their share of each line first (see _goods_for)
+            billed_before = any(pk is not None and pk < shipment.pk for pk in invoiced)
             quantities: dict[int, int] = {}
             for shipment_line in shipment.lines.all():
                 quantities[shipment_line.order_line_id] = quantities.get(shipment_line.order_line_id, 0) + (
                     shipment_line.quantity
                 )
-            shipped = [p.shipped_at for p in shipment.packages.all()]
-            delivered = min(shipped) if shipped else shipment.confirmed_at
-            issued.append(
-                _issue_invoice(
-                    order, shipment=shipment, quantities=quantities, delivered=delivered, actor=actor, now=now
-                )
+            delivered = shipment.first_shipped_at or shipment.confirmed_at
+            invoice = _issue_invoice(
+                order,
+                shipment=shipment,
+                quantities=quantities,
+                delivered=delivered,
+                actor=actor,
+                now=now,
+                first=not invoiced,
+                billed_before=billed_before,
             )
+            issued.append(invoice)
+            invoiced.add(shipment.pk)
         return issued
 
 
 def _issue_invoice(
-    order, *, shipment, quantities: dict[int, int], delivered, actor: Actor, now: dt.datetime
+    order,
+    *,
+    shipment,
+    quantities: dict[int, int],
+    delivered,
+    actor: Actor,
+    now: dt.datetime,
+    first: bool,
+    billed_before: bool = False,
 ) -> Invoice:
+    """``first``: the order has no invoice yet (the first carries the shipping costs);
+    ``billed_before``: an earlier delivery of the order has been invoiced."""
     settings = invoicing_settings()
     seller = seller_snapshot()
     buyer = buyer_snapshot(order)
     delivery_date = timezone.localtime(delivered or now).date()
-    first = not order.invoices.filter(kind=InvoiceKind.INVOICE).exists()
-    goods = _goods_for(order, shipment=shipment, quantities=quantities)
+    goods = _goods_for(order, shipment=shipment, quantities=quantities, billed_before=billed_before)
     ctx = TaxContext(
         seller_country=seller["country"],
         destination_country=(order.shipping_address or {}).get("country") or buyer.get("country", ""),
@@ -155,26 +177,33 @@ def _issue_invoice(
     return invoice
 
 
-def _goods_for(order: SalesOrder, *, shipment, quantities: dict[int, int]) -> list[SourceLine]:
+def _goods_for(
+    order: SalesOrder, *, shipment, quantities: dict[int, int], billed_before: bool = True
+) -> list[SourceLine]:
     """The order lines in this delivery, each with its share of the line's gross amount. Earlier
-    deliveries' shares are subtracted so that all partial invoices add up to the line exactly."""
+    deliveries' shares are subtracted so that all partial invoices add up to the line exactly.
+    ``billed_before=False`` (no earlier delivery of the order is invoiced) spares looking them up."""
     from orderpilot.shipping.models import ShipmentLine
 
+    billed: dict[int, int] = {}
+    if shipment is not None and billed_before:
+        rows = (
+            ShipmentLine.objects.filter(
+                order_line__in=[pk for pk, quantity in quantities.items() if quantity],
+                shipment__invoices__kind=InvoiceKind.INVOICE,
+                shipment__pk__lt=shipment.pk,
+            )
+            .values("order_line")
+            .annotate(total=Sum("quantity"))
+            .order_by()
+        )
+        billed = {row["order_line"]: row["total"] for row in rows}
     goods = []
     for line in order.lines.all():
         quantity = quantities.get(line.pk, 0)
         if not quantity:
             continue
-        before = 0
-        if shipment is not None:
-            before = (
-                ShipmentLine.objects.filter(
-                    order_line=line,
-                    shipment__invoices__kind=InvoiceKind.INVOICE,
-                    shipment__pk__lt=shipment.pk,
-                ).aggregate(total=Sum("quantity"))["total"]
-                or 0
-            )
+        before = billed.get(line.pk) or 0
         total = line.unit_price * line.quantity - line.discount
         gross = money(total * (before + quantity) / line.quantity) - money(total * before / line.quantity)
         description = line.title or line.sku

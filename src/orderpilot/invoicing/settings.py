@@ -118,14 +118,16 @@ def invoice_template() -> InvoiceTemplate:
 def store_invoice_template(template: InvoiceTemplate) -> None:
     """Save the merchant's layout; invoices issued later use it, issued ones keep theirs."""
     from orderpilot.core.models import SystemSetting
+    from orderpilot.core.runcache import forget_run_cache
 
     SystemSetting.objects.update_or_create(
         key=TEMPLATE_KEY, defaults={"value": template.model_dump(mode="json")}
     )
+    forget_run_cache()
 
 
 def _stored(key: str) -> dict:
-    from orderpilot.core.models import SystemSetting
+    """The stored section, read once per job run (:mod:`orderpilot.core.runcache`)."""
+    from orderpilot.core.configuration.sections import stored_setting
 
-    row = SystemSetting.objects.filter(key=key).first()
-    return row.value if row else {}
+    return stored_setting(key, {})

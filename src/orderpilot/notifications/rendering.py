@@ -12,6 +12,7 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from orderpilot.core.exceptions import TerminalError
+from orderpilot.core.runcache import per_run
 
 from .defaults import DEFAULT_TEMPLATES
 from .models import EmailTemplate
@@ -34,7 +35,13 @@ def _environment(autoescape: bool) -> SandboxedEnvironment:
 
 
 def template_for(kind: str, language: str) -> dict[str, str]:
+    """The merchant's template for ``kind`` in ``language``, else the built-in one; read once per
+    job run (``core.runcache``)."""
     language = language if language in LANGUAGES else "en"
+    return dict(per_run(("notifications.template", kind, language), lambda: _template(kind, language)))
+
+
+def _template(kind: str, language: str) -> dict[str, str]:
     saved = EmailTemplate.objects.filter(kind=kind, language=language).first()
     if saved:
         return {"subject": saved.subject, "text": saved.text, "html": saved.html}

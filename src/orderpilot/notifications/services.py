@@ -23,9 +23,9 @@ def queue_customer_email(order: SalesOrder, kind: MessageKind, *, extra: dict[st
     review requests, which are advertising) the customer opted out. Runs in the caller's
     transaction; the outbox key makes a second call for the same order and kind a no-op.
     """
-    customer = order.customer
     if not may_email(order.channel, kind):
         return False
+    customer = order.customer
     if customer is None or not customer.email or customer.anonymised_at:
         return False
     if kind == MessageKind.REVIEW_REQUEST and customer.email_opt_out:
@@ -52,7 +52,7 @@ def _context(order: SalesOrder, extra: dict[str, Any]) -> dict[str, Any]:
             "tracking_number": package.tracking_number,
             "tracking_url": tracking_url(package.carrier, package.tracking_number),
         }
-        for shipment in order.shipments.all()
+        for shipment in order.shipments.prefetch_related("packages")
         for package in shipment.packages.all()
     ]
     return {

@@ -21,6 +21,7 @@ from orderpilot.core.locking import lock_due
 from orderpilot.core.logcontext import log_context
 from orderpilot.core.outbox import backoff_delay
 from orderpilot.core.registry import resolve
+from orderpilot.core.runcache import job_run
 
 from .models import SalesOrder
 from .pipeline import STEPS
@@ -40,9 +41,11 @@ def advance_due_orders(limit: int | None = None) -> int:
     """Run the due step of up to ``limit`` orders; returns how many orders were looked at."""
     limit = limit or settings.ORDERPILOT_STEP_BATCH
     now = timezone.now()
-    with transaction.atomic():
+    # the batch is one job run: configuration (rules, shippers, products, settings) is read once
+    with job_run(), transaction.atomic():
         due = SalesOrder.objects.filter(next_step_at__lte=now).order_by("next_step_at", "pk")
-        orders = lock_due(due.select_related("channel"), limit=limit)
+        # the steps read channel, customer and lines of every order: one query for each, per batch
+        orders = lock_due(due.select_related("channel", "customer").prefetch_related("lines"), limit=limit)
         for order in orders:
             run_step(order, now=now)
     return len(orders)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from orderpilot.catalog.models import Product
+from orderpilot.catalog.selectors import active_skus
+from orderpilot.core.runcache import per_run
 from orderpilot.notifications.policy import MessageKind
 from orderpilot.notifications.services import queue_customer_email
 
@@ -21,7 +22,9 @@ def review_imported_order(order: SalesOrder) -> None:
         return
     queue_customer_email(order, MessageKind.ORDER_RECEIVED)
     rules = active_rules()
-    facts = order_facts(order, duplicate_window=duplicate_window(rules))
+    # looking for duplicates costs a query per order: only when a rule asks for them
+    duplicates = any(rule.when == "duplicate" for rule in rules)
+    facts = order_facts(order, duplicate_window=duplicate_window(rules), duplicates=duplicates)
     firings = evaluate(facts, [*rules, *BUILT_IN_RULES], overridden=order.overridden_rules)
     if firings:
         hold_order(order, firings)
@@ -33,10 +36,14 @@ def review_imported_order(order: SalesOrder) -> None:
 DUPLICATE_WINDOW = dt.timedelta(minutes=10)
 
 
-def order_facts(order: SalesOrder, *, duplicate_window: dt.timedelta = DUPLICATE_WINDOW) -> OrderFacts:
+def order_facts(
+    order: SalesOrder, *, duplicate_window: dt.timedelta = DUPLICATE_WINDOW, duplicates: bool = True
+) -> OrderFacts:
+    """What the hold rules look at. ``duplicates=False`` leaves ``similar_recent_orders`` empty
+    (for callers whose rules do not look for duplicates)."""
     lines = list(order.lines.all())
     skus = {line.sku for line in lines}
-    known = set(Product.objects.filter(sku__in=skus, active=True).values_list("sku", flat=True))
+    known = active_skus(skus)
     return OrderFacts(
         channel=order.channel.code,
         total_gross=order.total_gross,
@@ -47,7 +54,7 @@ def order_facts(order: SalesOrder, *, duplicate_window: dt.timedelta = DUPLICATE
         unknown_skus=tuple(sorted(skus - known)),
         shipping_address={k: str(v) for k, v in (order.shipping_address or {}).items()},
         cancellation_requested=order.cancellation_requested,
-        similar_recent_orders=_similar_recent_orders(order, lines, window=duplicate_window),
+        similar_recent_orders=_similar_recent_orders(order, lines, window=duplicate_window) if duplicates else (),
     )
 
 
@@ -84,7 +91,12 @@ def duplicate_window(rules: list[Rule]) -> dt.timedelta:
 
 
 def active_rules() -> list[Rule]:
-    return [
+    """The configured rules that are switched on, read once per job run (``core.runcache``)."""
+    return list(per_run("orders.active_rules", _read_active_rules))
+
+
+def _read_active_rules() -> tuple[Rule, ...]:
+    return tuple(
         Rule(code=r.code, when=r.when, params=r.params, channels=tuple(r.channels))
         for r in HoldRule.objects.filter(active=True)
-    ]
+    )

@@ -50,10 +50,10 @@ def delivery_data(shipment: Shipment, *, reason: str = "") -> dict[str, Any]:
 
 
 def _line_weight(shipment_line) -> int:
-    from orderpilot.catalog.models import Product
+    from orderpilot.catalog.selectors import products_by_sku
 
     line = shipment_line.order_line
-    product = line.product or Product.objects.filter(sku=line.sku).first()
+    product = line.product or products_by_sku([line.sku]).get(line.sku)
     return product.weight_g if product else 0
 
 

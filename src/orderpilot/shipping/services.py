@@ -10,13 +10,14 @@ import re
 from django.db import transaction
 from django.utils import timezone
 
-from orderpilot.catalog.models import Product
+from orderpilot.catalog.selectors import products_by_sku
 from orderpilot.channels.services import queue_shipment_confirmation
 from orderpilot.core.actors import SYSTEM, Actor
 from orderpilot.core.exceptions import TerminalError
-from orderpilot.core.locking import lock_due, lock_for_update
+from orderpilot.core.locking import lock_due, lock_for_update, lock_row
 from orderpilot.core.numbering import next_number
 from orderpilot.core.outbox import enqueue_message
+from orderpilot.core.runcache import forget_run_cache, in_job_run, per_run
 from orderpilot.notifications.policy import MessageKind
 from orderpilot.notifications.services import queue_customer_email
 from orderpilot.orders.models import OrderLine, SalesOrder
@@ -60,7 +61,7 @@ def stock_for_selection(shipper: Shipper) -> dict:
 
 def shipment_request(order: SalesOrder) -> Request:
     lines = list(order.lines.all())
-    products = {p.sku: p for p in Product.objects.filter(sku__in={line.sku for line in lines})}
+    products = products_by_sku(line.sku for line in lines)
     items = []
     for line in lines:
         product = products.get(line.sku)
@@ -82,9 +83,26 @@ def shipment_request(order: SalesOrder) -> Request:
     )
 
 
+def active_shippers() -> tuple[tuple[Shipper, ShipperSpec], ...]:
+    """The active shippers with what selection sees of each (matrix, stock), read once per job run
+    (``core.runcache``): the run's shared instances, not to be changed."""
+    return per_run(
+        "shipping.active_shippers",
+        lambda: tuple((shipper, shipper_spec(shipper)) for shipper in Shipper.objects.filter(active=True)),
+    )
+
+
 def decide_shipper(order: SalesOrder) -> Decision:
-    shippers = [shipper_spec(s) for s in Shipper.objects.filter(active=True)]
+    shippers = [spec for _, spec in active_shippers()]
     return choose_shipper(shipment_request(order), shippers)
+
+
+def _shipper(code: str) -> Shipper:
+    if in_job_run():  # the run has read the active shippers already
+        for shipper, _ in active_shippers():
+            if shipper.code == code:
+                return shipper
+    return Shipper.objects.get(code=code)
 
 
 def create_delivery_note(order: SalesOrder, *, shipper_code: str, decision: Decision) -> Shipment:
@@ -93,9 +111,10 @@ def create_delivery_note(order: SalesOrder, *, shipper_code: str, decision: Deci
     In-house: it goes straight to the packing queue and the order is ``transmitted``. External:
     an outbox entry transmits it; the order becomes ``transmitted`` when the shipper has it.
     """
-    shipper = Shipper.objects.get(code=shipper_code)
+    shipper = _shipper(shipper_code)
     now = timezone.now()
     request = shipment_request(order)
+    in_house = shipper.kind == ShipperKind.IN_HOUSE
     shipment = Shipment.objects.create(
         number=next_number("delivery_note", pattern=DELIVERY_NOTE_PATTERN, at=now),
         order=order,
@@ -104,6 +123,8 @@ def create_delivery_note(order: SalesOrder, *, shipper_code: str, decision: Deci
         weight_g=request.weight_g,
         shipping_address=order.shipping_address,
         decision=decision.as_dict(),
+        # in-house: in the packing queue from the start (no second write to mark it transmitted)
+        **(_transmitted_fields(shipper, at=now) if in_house else {}),
     )
     ShipmentLine.objects.bulk_create(
         ShipmentLine(shipment=shipment, order_line=line, quantity=line.quantity) for line in order.lines.all()
@@ -114,8 +135,7 @@ def create_delivery_note(order: SalesOrder, *, shipper_code: str, decision: Deci
         f"{shipment.number} → {shipper.code}",
         data={"shipment": shipment.number, "shipper": shipper.code, "decision": decision.as_dict()},
     )
-    if shipper.kind == ShipperKind.IN_HOUSE:
-        _set_transmitted(shipment, at=now)
+    if in_house:
         transition_order(order, OrderStatus.TRANSMITTED, reason=f"{shipment.number} in the packing queue")
     else:
         enqueue_message(
@@ -127,20 +147,29 @@ def create_delivery_note(order: SalesOrder, *, shipper_code: str, decision: Deci
     return shipment
 
 
+def _transmitted_fields(shipper: Shipper, *, at: dt.datetime) -> dict:
+    """A delivery note the shipper has: its confirmation deadline starts now."""
+    return {
+        "status": ShipmentStatus.TRANSMITTED,
+        "transmitted_at": at,
+        "deadline_at": at + dt.timedelta(seconds=shipper.confirmation_deadline),
+    }
+
+
 def _set_transmitted(shipment: Shipment, *, at: dt.datetime) -> None:
-    shipment.status = ShipmentStatus.TRANSMITTED
-    shipment.transmitted_at = at
-    shipment.deadline_at = at + dt.timedelta(seconds=shipment.shipper.confirmation_deadline)
-    shipment.save(update_fields=["status", "transmitted_at", "deadline_at"])
+    fields = _transmitted_fields(shipment.shipper, at=at)
+    for name, value in fields.items():
+        setattr(shipment, name, value)
+    shipment.save(update_fields=list(fields))
 
 
 def mark_shipment_transmitted(message) -> None:
     """The shipper has the delivery note (outbox delivered): start its confirmation deadline."""
-    shipment = lock_for_update(Shipment.objects.select_related("shipper").get(number=message.payload["shipment"]))
+    shipment = lock_row(Shipment, number=message.payload["shipment"], related=("shipper",))
     if shipment.status != ShipmentStatus.CREATED:
         return
     _set_transmitted(shipment, at=timezone.now())
-    order = lock_for_update(shipment.order)
+    order = lock_row(SalesOrder, pk=shipment.order_id)
     record_event(order, "delivery_note_transmitted", shipment.number, data=message.result)
     if order.status == OrderStatus.RELEASED:
         transition_order(order, OrderStatus.TRANSMITTED, reason=f"{shipment.number} reached {shipment.shipper.code}")
@@ -187,12 +216,13 @@ def record_tracking(
     if shipped_at is not None and not EARLIEST_SHIP_DATE <= shipped_at <= timezone.now() + dt.timedelta(days=1):
         raise TrackingRefused(f"shipped_at {shipped_at.isoformat()} is not a plausible time of shipping")
     with transaction.atomic():
-        shipment = lock_for_update(shipment)
+        shipment = lock_row(Shipment, pk=shipment.pk, related=("shipper",))
         existing = Package.objects.filter(shipment=shipment, tracking_number=tracking_number).first()
         if existing:
             return existing, False
         contents = _check_package_lines(shipment, lines or {})
-        order = lock_for_update(shipment.order)
+        order = lock_row(SalesOrder, pk=shipment.order_id, related=("channel",))
+        shipment.order = order  # the locked row, for everything below that reads the shipment's order
         reference = Package.objects.filter(shipment__order=order).count() + 1
         package = Package.objects.create(
             shipment=shipment,
@@ -225,18 +255,18 @@ def record_tracking(
                 shipment.confirmed_at = timezone.now()
                 shipment.save(update_fields=["status", "confirmed_at"])
                 _close_overdue_ticket(shipment, actor=actor)
-        open_shipments = order.shipments.exclude(status__in=[ShipmentStatus.CONFIRMED, ShipmentStatus.CANCELLED])
-        confirmed = order.shipments.filter(status=ShipmentStatus.CONFIRMED)
-        if (
-            order.status in (OrderStatus.RELEASED, OrderStatus.TRANSMITTED)
-            and not open_shipments.exists()
-            and confirmed.exists()
-        ):
+        if order.status in (OrderStatus.RELEASED, OrderStatus.TRANSMITTED) and _all_shipments_done(order):
             if order.status == OrderStatus.RELEASED:
                 transition_order(order, OrderStatus.TRANSMITTED, actor=actor, reason="confirmed before acknowledged")
             transition_order(order, OrderStatus.SHIPPED, actor=actor, reason=f"tracking {tracking_number}")
             queue_customer_email(order, MessageKind.SHIPPED)
     return package, True
+
+
+def _all_shipments_done(order: SalesOrder) -> bool:
+    """Every delivery note of ``order`` is confirmed or cancelled, and at least one is confirmed."""
+    statuses = set(order.shipments.values_list("status", flat=True))
+    return ShipmentStatus.CONFIRMED in statuses and statuses <= {ShipmentStatus.CONFIRMED, ShipmentStatus.CANCELLED}
 
 
 def _check_package_lines(shipment: Shipment, lines: dict[str, int]) -> dict[str, int]:
@@ -435,6 +465,7 @@ def update_shipper_stock(shipper: Shipper, quantities: dict[str, int], *, source
             ShipperStock.objects.update_or_create(
                 shipper=shipper, sku=sku, defaults={"quantity": quantity, "updated_at": now}
             )
+    forget_run_cache()  # a run that memoised the shippers' stock reads the new table
     logger.info("stock of %s updated from %s: %d SKU(s)", shipper.code, source, len(quantities))
     return len(quantities)
 
@@ -482,7 +513,10 @@ def package_items(package: Package) -> list[tuple[OrderLine, int]]:
     """
     shipment = package.shipment
     remaining = [[sl.order_line, sl.quantity] for sl in shipment.lines.select_related("order_line").order_by("pk")]
+    # references count an order's packages from 1: the first has no earlier ones to look up
     earlier = shipment.packages.filter(reference__lt=package.reference).order_by("reference")
+    if package.reference <= 1:
+        earlier = shipment.packages.none()
     for taken in [*(p.lines for p in earlier if p.lines), package.lines or None]:
         if taken is None:
             break

@@ -12,6 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model
 
+from orderpilot.core.runcache import forget_run_cache
+
 from .schema import ConfigError, ConfigFile, validate_config
 
 
@@ -72,6 +74,8 @@ def apply_config(config: ConfigFile) -> ApplyReport:
             _apply_shipper(shipper, report)
         for rule in config.hold_rules:
             _apply_hold_rule(rule, report)
+    # applied inside a job run (a test, a script): what the run memoised is stale now
+    forget_run_cache()
     return report
 
 

@@ -175,3 +175,21 @@ def test_emails_carry_plain_text_and_html(smtp_inbox, channel, products, warehou
     html = mail.get_body(("html",)).get_content()
     assert "<p>Hallo &lt;Erika&gt;,</p>" in html
     assert html_from_text("Link: https://shop.example/r?a=1") .count('<a href="https://shop.example/r?a=1">') == 1
+
+
+def test_a_merchant_template_saved_between_two_runs_is_used_by_the_next_run(
+    channel, products, warehouse, channel_order_factory
+):
+    from orderpilot.core.jobs import run_job
+    from orderpilot.notifications.models import EmailTemplate
+
+    # given an order confirmation queued by one run with the built-in template
+    import_order(channel, channel_order_factory("SHOP-400"))
+    run_job("advance_orders")
+    # when the merchant saves a template before the next run
+    EmailTemplate.objects.create(kind="order_received", language="de", subject="Danke!", text="Bestellung")
+    import_order(channel, channel_order_factory("SHOP-401"))
+    run_job("advance_orders")
+    # then
+    subjects = [m.payload["subject"] for m in OutboxMessage.objects.filter(kind="email").order_by("pk")]
+    assert subjects == ["Ihre Bestellung SHOP-400 ist eingegangen", "Danke!"]
