@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import DataError, IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from orderpilot.core.dispatch import kick
@@ -479,13 +480,32 @@ def _ticket_unreadable_settlement(channel: Channel, report_id: str, error: Excep
 
 
 def deliver_invoice_upload(message) -> dict:
-    """Outbox handler: hand an invoice PDF to the order's marketplace (Amazon: UPLOAD_VAT_INVOICE)."""
+    """Outbox handler: hand an invoice PDF to the order's marketplace (Amazon: the
+    ``UPLOAD_VAT_INVOICE`` feed, or a Messaging ``sendInvoice`` message when the channel's
+    ``invoice_delivery`` is ``"messaging"``).
+
+    A message to the buyer must go out at most once, and Amazon cannot be asked whether one did.
+    So the entry notes in its ``result`` that the message is under way right before it leaves
+    (``sending_since``); a passing failure that Amazon answered clearly removes the note again, a
+    delivery that succeeded replaces it. An attempt that finds the note left behind (the worker
+    stopped during the call, or the outcome could not be recorded) does not send again: it ends as
+    a dead letter whose ticket asks a person to look in Seller Central. A lost answer during the
+    call itself ends the same way (the gateway's ``OutcomeUnknown``).
+    """
+    from orderpilot.core.models import OutboxMessage
     from orderpilot.notifications.delivery import resolve_attachment
 
     from .base import InvoiceUpload
 
     payload = message.payload
     order = SalesOrder.objects.select_related("channel").get(pk=message.order_id)
+    under_way = (message.result or {}).get("sending_since")
+    if under_way:
+        raise TerminalError(
+            f"invoice {payload['invoice']}: an earlier attempt was sending it as a buyer message when it stopped "
+            f"({under_way}); Amazon may have it, so it is not sent again: check the order's messages in Seller "
+            "Central and send it there if it is missing"
+        )
     [reference] = payload["attachments"]
     upload = InvoiceUpload(
         order_external_id=payload["order"],
@@ -496,7 +516,22 @@ def deliver_invoice_upload(message) -> dict:
         currency=payload["currency"],
         pdf=resolve_attachment(reference).content,
     )
-    return {"invoice": upload.number, **connector_for(order.channel).upload_invoice(upload)}
+    noted = False
+
+    def note_sending() -> None:
+        nonlocal noted
+        note = {"via": "messaging", "invoice": upload.number, "sending_since": timezone.now().isoformat()}
+        OutboxMessage.objects.filter(pk=message.pk).update(result=note)
+        noted = True
+
+    try:
+        result = connector_for(order.channel).upload_invoice(upload, before_send=note_sending)
+    except RetryableError:
+        # Amazon answered and did not take the message (throttled): the next attempt may send it
+        if noted:
+            OutboxMessage.objects.filter(pk=message.pk).update(result={})
+        raise
+    return {"invoice": upload.number, **result}
 
 
 FINAL_FEED_STATUSES = frozenset({"DONE", "FATAL", "CANCELLED"})
@@ -506,7 +541,9 @@ def check_invoice_uploads(limit: int = 50) -> int:
     """Periodic job: follow uploaded invoices until the marketplace has processed them.
 
     The outcome is kept in the upload's outbox entry (``result.processingStatus``) and the order's
-    timeline; a refused upload opens a ticket.
+    timeline; a refused upload opens a ticket. An invoice sent as a buyer message (``result.via ==
+    "messaging"``) has no processing to follow: Amazon took it when ``sendInvoice`` answered, so it
+    counts as ``DONE`` the first time it is seen.
     """
     from orderpilot.core.models import OutboxMessage, OutboxStatus
     from orderpilot.tickets.models import TicketReason
@@ -514,21 +551,29 @@ def check_invoice_uploads(limit: int = 50) -> int:
 
     now = timezone.now()
     recently = (now - UPLOAD_CHECK_INTERVAL).isoformat()
+    unfinished = (
+        OutboxMessage.objects.filter(kind="marketplace.invoice_upload", status=OutboxStatus.SENT)
+        # a missing key is NULL in SQL, which a plain exclude() would drop too
+        .filter(Q(result__processingStatus__isnull=True) | ~Q(result__processingStatus__in=list(FINAL_FEED_STATUSES)))
+        .select_related("order__channel")
+        .order_by("sent_at")
+    )
     pending = [
         message
-        for message in OutboxMessage.objects.filter(kind="marketplace.invoice_upload", status=OutboxStatus.SENT)
-        .select_related("order__channel")
-        .order_by("sent_at")[: limit * 4]
-        if message.result.get("feedId")
-        and message.result.get("processingStatus") not in FINAL_FEED_STATUSES
-        and message.result.get("checked_at", "") < recently
+        for message in unfinished[: limit * 4]
+        if message.result.get("via") == "messaging"
+        or (message.result.get("feedId") and message.result.get("checked_at", "") < recently)
     ][:limit]
     changed = 0
     for message in pending:
-        try:
-            status = connector_for(message.order.channel).invoice_upload_status(message.result["feedId"])
-        except RetryableError:
-            continue
+        by_message = message.result.get("via") == "messaging"
+        if by_message:
+            status = "DONE"
+        else:
+            try:
+                status = connector_for(message.order.channel).invoice_upload_status(message.result["feedId"])
+            except RetryableError:
+                continue
         result = {**message.result, "processingStatus": status, "checked_at": now.isoformat()}
         OutboxMessage.objects.filter(pk=message.pk).update(result=result)
         if status == message.result.get("processingStatus"):
@@ -537,7 +582,14 @@ def check_invoice_uploads(limit: int = 50) -> int:
         with transaction.atomic():
             order = message.order
             invoice = message.result.get("invoice", "")
-            if status == "DONE":
+            if by_message:
+                record_event(
+                    order,
+                    "invoice_uploaded",
+                    f"{invoice}: sent to the buyer as an Amazon message ({message.result.get('fileName', '')})",
+                    data={"via": "messaging", "uploadDestinationId": message.result.get("uploadDestinationId")},
+                )
+            elif status == "DONE":
                 record_event(order, "invoice_uploaded", f"{invoice}: the marketplace accepted the invoice")
             elif status in ("FATAL", "CANCELLED"):
                 record_event(order, "invoice_upload_failed", f"{invoice}: {status}")

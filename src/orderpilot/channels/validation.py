@@ -6,6 +6,9 @@ whatever it lets through (a SKU that is an object, a total of ``NaN``, a 100,000
 name, a NUL byte that PostgreSQL cannot store, a quantity of 10¹²) is refused here with a message
 naming the field, so the order is recorded with a ticket instead of crashing the poll or being
 stored half. Display-only text (a line's title) is clipped on import instead.
+
+The settings of a channel whose meaning OrderPilot defines (``invoice_delivery``) are checked here too
+(:func:`channel_settings_problems`), so a wrong value is named instead of silently doing nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from orderpilot.core.exceptions import TerminalError
+from orderpilot.core.exceptions import ConfigurationError, TerminalError
 
 from .base import Buyer, ChannelOrder, PostalAddress
 
@@ -209,3 +212,41 @@ def _json_problem(value: Any, *, depth: int) -> str:
             if problem:
                 return problem
     return ""
+
+
+# --- channel settings ---------------------------------------------------------------------------
+
+#: How an Amazon channel hands an invoice to Amazon (``settings.invoice_delivery``): the
+#: ``UPLOAD_VAT_INVOICE`` feed (the default), or a Messaging ``sendInvoice`` message to the buyer.
+INVOICE_DELIVERY_FEED = "feed"
+INVOICE_DELIVERY_MESSAGING = "messaging"
+INVOICE_DELIVERIES = (INVOICE_DELIVERY_FEED, INVOICE_DELIVERY_MESSAGING)
+
+
+def channel_settings_problems(kind: str, settings: Any) -> list[str]:
+    """What is wrong with the settings of a channel of ``kind`` (``[]``: nothing), each naming the key.
+
+    Checks the keys whose meaning OrderPilot defines: ``invoice_delivery`` (Amazon channels only).
+    """
+    problems: list[str] = []
+    settings = {} if settings is None else settings
+    if not isinstance(settings, dict):
+        return [f"settings must be a table, got {type(settings).__name__}"]
+    if "invoice_delivery" in settings:
+        value = settings["invoice_delivery"]
+        if kind != "amazon":
+            problems.append(f"settings.invoice_delivery applies to Amazon channels only, not to {kind!r}")
+        elif value not in INVOICE_DELIVERIES:
+            problems.append(f'settings.invoice_delivery must be "feed" or "messaging", got {_short(value)}')
+    return problems
+
+
+def invoice_delivery(kind: str, settings: Any) -> str:
+    """``"feed"`` or ``"messaging"`` for an Amazon channel's settings.
+
+    :raises ConfigurationError: the settings hold another value (the message names the key).
+    """
+    problems = channel_settings_problems(kind, settings)
+    if problems:
+        raise ConfigurationError("; ".join(problems))
+    return (settings or {}).get("invoice_delivery", INVOICE_DELIVERY_FEED)

@@ -1,10 +1,12 @@
-"""The Amazon channel connector: incremental polling by lastUpdatedAfter, shipment confirmation."""
+"""The Amazon channel connector: incremental polling by lastUpdatedAfter, shipment confirmation,
+review requests, settlement reports, and invoices (``UPLOAD_VAT_INVOICE`` feed or Messaging)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.utils import timezone
@@ -13,6 +15,7 @@ from orderpilot.core.exceptions import TerminalError
 
 from ..base import InvoiceUpload, OrderPage, SettlementReport, ShipmentConfirmation
 from ..models import Channel
+from ..validation import INVOICE_DELIVERY_MESSAGING, invoice_delivery
 from .carriers import amazon_carrier
 from .gateway import AmazonGateway
 from .mapping import format_time, map_orders, parse_time
@@ -27,8 +30,12 @@ SETTLEMENT_LOOKBACK = dt.timedelta(days=30)
 
 
 class AmazonConnector:
+    """:raises ConfigurationError: the channel's settings are incomplete or hold a wrong value (e.g.
+        ``invoice_delivery``); the message names the key."""
+
     def __init__(self, channel: Channel, *, gateway: AmazonGateway | None = None):
         self.channel = channel
+        self.invoice_delivery = invoice_delivery(channel.kind, channel.settings)
         self.gateway = gateway or AmazonGateway(channel)
 
     def fetch_changed_orders(
@@ -146,8 +153,19 @@ class AmazonConnector:
             for package in order.get("packages") or []
         )
 
-    def upload_invoice(self, upload: InvoiceUpload) -> dict[str, Any]:
-        """The invoice PDF through the ``UPLOAD_VAT_INVOICE`` feed (research/compliance.md §1.8)."""
+    def upload_invoice(
+        self, upload: InvoiceUpload, *, before_send: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
+        """Hand the invoice PDF to Amazon as the channel's ``invoice_delivery`` says.
+
+        ``"feed"`` (default): the ``UPLOAD_VAT_INVOICE`` feed (research/compliance.md §1.8); returns
+        ``{"feedId", "processingStatus"}``, followed by :meth:`invoice_upload_status`.
+        ``"messaging"``: a Messaging ``sendInvoice`` message to the buyer (see
+        :meth:`_send_invoice_message`); returns ``{"via": "messaging", …}``, nothing to follow.
+        ``before_send`` runs right before the message leaves (never for the feed).
+        """
+        if self.invoice_delivery == INVOICE_DELIVERY_MESSAGING:
+            return self._send_invoice_message(upload, before_send=before_send)
         options = {
             "metadata:OrderId": upload.order_external_id,
             "metadata:InvoiceNumber": upload.number,
@@ -160,6 +178,42 @@ class AmazonConnector:
         )
         return {"feedId": feed_id, "processingStatus": "IN_QUEUE"}
 
+    def _send_invoice_message(
+        self, upload: InvoiceUpload, *, before_send: Callable[[], None] | None
+    ) -> dict[str, Any]:
+        """Messaging: only if Amazon offers the invoice message for the order now, then the PDF
+        through the Uploads API and ``sendInvoice`` (:meth:`AmazonGateway.send_invoice_message`).
+
+        Sent at most once: Amazon offers no way to ask whether a message went out and is not known to
+        refuse a second one, so a call whose answer is lost is not repeated (``OutcomeUnknown``, a
+        TerminalError: a person checks the order's buyer messages in Seller Central).
+        """
+        order_id = upload.order_external_id
+        marketplace = self._marketplace_of(order_id) or self.gateway.marketplace_ids[0]
+        actions = self.gateway.messaging_actions(order_id, marketplace_id=marketplace)
+        if not any(_is_invoice_action(action) for action in actions):
+            raise TerminalError(
+                f"Amazon offers no invoice message for order {order_id} now (getMessagingActionsForOrder); "
+                f"invoice {upload.number} was not sent: upload it in Seller Central"
+            )
+        sent = self.gateway.send_invoice_message(
+            order_id, upload.pdf, invoice_file_name(upload.number), marketplace, before_send=before_send
+        )
+        return {"via": "messaging", **sent, "marketplaceId": marketplace, "size": len(upload.pdf)}
+
     def invoice_upload_status(self, feed_id: str) -> str:
         """``IN_QUEUE``, ``IN_PROGRESS``, ``DONE``, ``FATAL`` or ``CANCELLED``."""
         return self.gateway.feed_status(feed_id).get("processingStatus", "")
+
+
+def invoice_file_name(number: str) -> str:
+    """The file name the buyer sees: the invoice number, with anything but letters, digits, ``.``,
+    ``_`` and ``-`` replaced (a number pattern may contain ``/``)."""
+    return (re.sub(r"[^A-Za-z0-9._-]+", "-", number).strip("-.") or "invoice") + ".pdf"
+
+
+def _is_invoice_action(action: dict[str, Any]) -> bool:
+    """The invoice message in ``getMessagingActionsForOrder``: Amazon names actions after the last
+    segment of their path (``legalDisclosure``), so ``invoice``; the path itself is checked too."""
+    path = str(action.get("href", "")).split("?", 1)[0]
+    return action.get("name") in ("invoice", "sendInvoice") or path.endswith("/messages/invoice")

@@ -4,10 +4,16 @@ It alone knows endpoints and credentials; it takes a token from the shared per-o
 before every request (so no worker ever exceeds Amazon's published rate), retries 429 and 5xx
 with exponential backoff and jitter, adopts the rate Amazon announces in
 ``x-amzn-RateLimit-Limit``, and turns every failure into RetryableError or TerminalError.
+
+A call that must not reach Amazon twice (``sendInvoice``: Amazon has no way to ask whether a message
+went out, and is not known to refuse a second one) is repeated only when Amazon cannot have acted on
+it (429, no connection); a lost or failed answer raises :class:`OutcomeUnknown` instead.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import random
 import time
@@ -27,6 +33,7 @@ from sp_api.base import ApiResponse
 from sp_api.base.exceptions import (
     SellingApiException,
     SellingApiForbiddenException,
+    SellingApiGatewayTimeoutException,
     SellingApiRequestThrottledException,
     SellingApiServerException,
     SellingApiTemporarilyUnavailableException,
@@ -53,11 +60,18 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "createFeedDocument": (0.5, 15),
     "createFeed": (0.0083, 15),
     "getFeed": (2.0, 15),
+    "getMessagingActionsForOrder": (1.0, 5),
     "sendInvoice": (1.0, 5),
+    "createUploadDestinationForResource": (0.1, 5),
 }
 SETTLEMENT_REPORT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 ORDERS_INCLUDED_DATA = ["BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT", "CANCELLATION", "PACKAGES"]
 MAX_ATTEMPTS = 5
+
+
+class OutcomeUnknown(TerminalError):
+    """A call that must not be repeated got no clear answer (timeout, cut connection, 5xx): Amazon
+    may or may not have acted on it. Not retried; a person checks at Amazon."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,76 @@ class AmazonGateway:
             marketplaceIds=[marketplace_id] if marketplace_id else self.marketplace_ids[:1],
         )
 
+    def messaging_actions(self, order_id: str, *, marketplace_id: str) -> list[dict[str, Any]]:
+        """``getMessagingActionsForOrder``: the message types Amazon offers for the order now, as
+        HAL links ``{"name", "href"}``."""
+        from sp_api.api.messaging.messaging import Messaging
+
+        response = self._call(
+            "getMessagingActionsForOrder",
+            self._client(Messaging).get_messaging_actions_for_order,
+            order_id,
+            marketplaceIds=[marketplace_id],
+        )
+        links = ((response.payload or {}).get("_links") or {}).get("actions") or []
+        return [link for link in links if isinstance(link, dict)]
+
+    def send_invoice_message(
+        self,
+        order_id: str,
+        pdf: bytes,
+        file_name: str,
+        marketplace_id: str,
+        *,
+        before_send: Callable[[], None] | None = None,
+    ) -> dict[str, Any]:
+        """Send ``pdf`` to the buyer of ``order_id`` as an invoice message (Messaging ``sendInvoice``).
+
+        Uploads API: an upload destination for the order's invoice resource (``contentMD5`` of the PDF),
+        then the PDF PUT to its presigned URL with the headers Amazon returned; both may be repeated
+        freely. Then ``before_send`` (the caller notes that the message is under way) and the message
+        with the destination as its attachment: repeated only where Amazon cannot have acted on it,
+        else :class:`OutcomeUnknown`. The library's ``send_invoice`` names the channel's first
+        marketplace, so the call goes through its plain request method with the order's.
+        """
+        from sp_api.api.messaging.messaging import Messaging
+        from sp_api.api.upload.upload import Upload
+
+        content_md5 = base64.b64encode(hashlib.md5(pdf, usedforsecurity=False).digest()).decode()
+        resource = f"messaging/v1/orders/{order_id}/messages/invoice"
+        destination = self._call(
+            "createUploadDestinationForResource",
+            self._client(Upload)._request,
+            f"/uploads/2020-11-01/uploadDestinations/{resource}",
+            params={
+                "method": "POST",  # the library reads the verb from the parameters
+                "marketplaceIds": marketplace_id,
+                "contentMD5": content_md5,
+                "contentType": "application/pdf",
+            },
+            add_marketplace=False,
+        ).payload or {}
+        destination_id, url = destination.get("uploadDestinationId"), destination.get("url")
+        if not destination_id or not url:
+            raise RetryableError("createUploadDestinationForResource answered without uploadDestinationId or url")
+        headers = {str(name): str(value) for name, value in (destination.get("headers") or {}).items()}
+        if not any(name.lower() == "content-type" for name in headers):
+            headers["Content-Type"] = "application/pdf"
+        self._put_document(url, pdf, headers, what="invoice upload")
+        if before_send is not None:
+            before_send()
+        attachment = {"uploadDestinationId": str(destination_id), "fileName": file_name}
+        self._call(
+            "sendInvoice",
+            self._client(Messaging)._request,
+            f"/messaging/v1/orders/{order_id}/messages/invoice",
+            params={"method": "POST", "marketplaceIds": marketplace_id},
+            data={"attachments": [attachment]},
+            add_marketplace=False,
+            repeat_unknown=False,
+        )
+        return {**attachment, "contentMD5": content_md5}
+
     def settlement_reports(self, *, created_since: str) -> list[dict[str, Any]]:
         """Every finished settlement report since ``created_since`` (all pages)."""
         from sp_api.api.reports.reports import Reports
@@ -223,23 +307,7 @@ class AmazonGateway:
         ).payload or {}
         if not document.get("url") or not document.get("feedDocumentId"):
             raise RetryableError("createFeedDocument answered without url or feedDocumentId")
-        try:
-            upload = httpx.put(
-                document["url"],
-                content=content,
-                headers={"Content-Type": content_type},
-                timeout=self._timeout,
-                verify=ssl_context(),
-            )
-        except httpx.TransportError as exc:
-            raise RetryableError(f"feed upload: {exc}") from exc
-        if upload.status_code >= 500:
-            raise RetryableError(f"feed upload: HTTP {upload.status_code}")
-        if upload.status_code == 403 and "Request has expired" in upload.text:
-            # the pre-signed URL lives a few minutes; the next attempt creates a new document and URL
-            raise RetryableError("feed upload: the pre-signed URL has expired")
-        if upload.status_code >= 400:
-            raise TerminalError(f"feed upload refused: HTTP {upload.status_code} {upload.text[:300]}")
+        self._put_document(document["url"], content, {"Content-Type": content_type}, what="feed upload")
         body: dict[str, Any] = {
             "method": "POST",  # taken out of the body by the library, as above
             "feedType": feed_type,
@@ -260,6 +328,20 @@ class AmazonGateway:
         return self._call("getFeed", self._client(FeedsV20210630).get_feed, feed_id).payload or {}
 
     # --- plumbing -------------------------------------------------------------------------------
+    def _put_document(self, url: str, content: bytes, headers: dict[str, str], *, what: str) -> None:
+        """PUT ``content`` to a pre-signed S3 URL (feed documents, Uploads API destinations)."""
+        try:
+            upload = httpx.put(url, content=content, headers=headers, timeout=self._timeout, verify=ssl_context())
+        except httpx.TransportError as exc:
+            raise RetryableError(f"{what}: {exc}") from exc
+        if upload.status_code >= 500:
+            raise RetryableError(f"{what}: HTTP {upload.status_code}")
+        if upload.status_code == 403 and "Request has expired" in upload.text:
+            # the pre-signed URL lives a few minutes; the next attempt asks for a new one
+            raise RetryableError(f"{what}: the pre-signed URL has expired")
+        if upload.status_code >= 400:
+            raise TerminalError(f"{what} refused: HTTP {upload.status_code} {upload.text[:300]}")
+
     def _client(self, cls: type) -> Any:
         if cls not in self._clients:
             self._clients[cls] = _with_real_host(cls)(
@@ -274,7 +356,19 @@ class AmazonGateway:
     def bucket_key(self, operation: str) -> str:
         return f"amazon:{self.channel.code}:{operation}"
 
-    def _call(self, operation: str, function: Callable[..., ApiResponse], *args: Any, **kwargs: Any) -> ApiResponse:
+    def _call(
+        self,
+        operation: str,
+        function: Callable[..., ApiResponse],
+        *args: Any,
+        repeat_unknown: bool = True,
+        **kwargs: Any,
+    ) -> ApiResponse:
+        """Call ``function`` under the operation's rate limit, repeating passing failures.
+
+        ``repeat_unknown=False``: a failure after which Amazon may have acted (5xx, timeout, cut
+        connection) raises :class:`OutcomeUnknown` instead of repeating the call.
+        """
         default_rate, burst = USAGE_PLANS[operation]
         rate = self._announced.get(operation, default_rate)
         key = self.bucket_key(operation)
@@ -290,6 +384,8 @@ class AmazonGateway:
                 delay = _backoff(attempt, floor=1.0 / (announced or rate))
                 error: Exception = exc
             except (SellingApiServerException, SellingApiTemporarilyUnavailableException) as exc:
+                if not repeat_unknown:
+                    raise _outcome_unknown(operation, exc) from exc
                 delay, error = _backoff(attempt), exc
             except SellingApiForbiddenException as exc:
                 # an expired or revoked token (it may expire between two attempts): fetch a new one once
@@ -299,10 +395,14 @@ class AmazonGateway:
                 token_renewed = True
                 delay, error = 0.0, exc
             except SellingApiException as exc:
+                if not repeat_unknown and isinstance(exc, SellingApiGatewayTimeoutException):
+                    raise _outcome_unknown(operation, exc) from exc
                 raise TerminalError(f"{operation}: {_describe(exc)}") from exc
             except AuthorizationError as exc:
                 raise TerminalError(f"Login with Amazon refused the credentials: {exc}") from exc
             except httpx.TransportError as exc:
+                if not repeat_unknown and not isinstance(exc, NEVER_SENT):
+                    raise _outcome_unknown(operation, exc) from exc
                 delay, error = _backoff(attempt), exc
             else:
                 announced = _announced_rate(response.headers)
@@ -325,6 +425,16 @@ class AmazonGateway:
                     f"{operation}: rate limit reached, next call allowed in {wait:.0f}s", retry_after=wait
                 )
             time.sleep(wait)
+
+
+#: transport failures that happen before the request reaches Amazon: safe to repeat any call
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _outcome_unknown(operation: str, exc: Exception) -> OutcomeUnknown:
+    return OutcomeUnknown(
+        f"{operation}: {_describe(exc)}; Amazon may have acted on the call, so it is not repeated automatically"
+    )
 
 
 def _backoff(attempt: int, *, floor: float = 0.0) -> float:

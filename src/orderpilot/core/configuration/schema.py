@@ -72,6 +72,10 @@ class ChannelConfig(BaseModel):
                 raise ValueError(f"{key} must name an environment variable, got {value!r}")
         if self.poll_interval < 1:
             raise ValueError("poll_interval must be at least 1s")
+        from orderpilot.channels.validation import channel_settings_problems
+
+        if problems := channel_settings_problems(self.kind, self.settings):
+            raise ValueError("; ".join(problems))
         return self
 
     @property

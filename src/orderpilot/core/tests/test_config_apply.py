@@ -489,6 +489,14 @@ def test_a_rotated_secret_is_updated_and_still_encrypted(tmp_path, contract_env,
 
 BAD_FILES = {
     "unknown top-level key": ('colour = "red"\n', "colour: Extra inputs are not permitted"),
+    "unknown invoice delivery": (
+        '[[channels]]\ncode = "amazon-de"\nkind = "amazon"\nsettings = { invoice_delivery = "fax" }\n',
+        'channels[0]: settings.invoice_delivery must be "feed" or "messaging", got \'fax\'',
+    ),
+    "invoice delivery on a shop": (
+        '[[channels]]\ncode = "shop"\nkind = "gambio"\nsettings = { invoice_delivery = "messaging" }\n',
+        "channels[0]: settings.invoice_delivery applies to Amazon channels only, not to 'gambio'",
+    ),
     "typo in a shipper key": (
         VALID_SHIPPER + '[[shippers]]\ncode = "dhl"\nkind = "in_house"\nmax_weigth_g = 31500\n',
         "shippers[1].max_weigth_g: Extra inputs are not permitted",

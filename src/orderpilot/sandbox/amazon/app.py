@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import control, feeds, lwa, messaging, orders_v0, orders_v2026, reports, solicitations, tokens
+from . import control, feeds, lwa, messaging, orders_v0, orders_v2026, reports, solicitations, tokens, uploads
 from .auth import AccessToken, Credentials, TokenStore
 from .clock import SimClock, parse_timestamp
 from .config import SimConfig
@@ -150,10 +150,24 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "messaging",
+        "getMessagingActionsForOrder",
+        "GET",
+        "/messaging/v1/orders/<amazonOrderId>",
+        messaging.get_messaging_actions,
+    ),
+    Operation(
+        "messaging",
         "sendInvoice",
         "POST",
         "/messaging/v1/orders/<amazonOrderId>/messages/invoice",
         messaging.send_invoice,
+    ),
+    Operation(
+        "uploads_2020-11-01",
+        "createUploadDestinationForResource",
+        "POST",
+        "/uploads/2020-11-01/uploadDestinations/<path:resource>",
+        uploads.create_upload_destination,
     ),
 )
 
@@ -163,6 +177,7 @@ _PLAIN_ROUTES = (
     ("GET", "/_s3/reports/<documentId>", reports.download_report_document),
     ("GET", "/_s3/feeds/<documentId>", feeds.download_feed_document),
     ("PUT", "/_s3/feeds/<documentId>", feeds.upload_feed_document),
+    ("PUT", "/_s3/uploads/<uploadDestinationId>", uploads.upload_to_destination),
     ("POST", "/_sim/orders", control.post_order),
     ("GET", "/_sim/orders", control.list_orders),
     ("GET", "/_sim/orders/<orderId>", control.get_order),
@@ -172,6 +187,7 @@ _PLAIN_ROUTES = (
     ("GET", "/_sim/solicitations", control.solicitations),
     ("GET", "/_sim/feeds", control.feeds),
     ("GET", "/_sim/messages", control.messages),
+    ("GET", "/_sim/uploads/<uploadDestinationId>", uploads.download_upload),
     ("GET", "/_sim/clock", control.clock),
     ("POST", "/_sim/clock", control.clock),
     ("POST", "/_sim/faults", control.faults),

@@ -14,7 +14,9 @@
 ``GET /_sim/solicitations``              review solicitations accepted
 ``GET /_sim/feeds``                      every feed: type, marketplaces, options, status, content as text
                                          (a PDF: its size, version, page count, and the metadata options)
-``GET /_sim/messages``                   every Messaging call accepted
+``GET /_sim/messages``                   every Messaging call accepted, with each attachment's file name,
+                                         upload destination, size, MD5 and SHA-256
+``GET /_sim/uploads/{id}``               the bytes uploaded to an Uploads API destination
 ``GET|POST /_sim/clock``                 ``{"advance": "6d"}`` (also ``30m``, ``2h``, ``1d12h``) → ``{"now"}``
 ``POST /_sim/faults``                    see :mod:`.faults`
 ``POST /_sim/generate``                  ``{"count": N, "skus"?: [...]}`` realistic DE/AT/UK orders

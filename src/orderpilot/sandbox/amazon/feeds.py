@@ -37,7 +37,7 @@ def upload_feed_document(call: Call) -> Reply:
     document = call.sim.state.documents.get(call.args["documentId"])
     if document is None:
         return Reply(404, raw=b"NoSuchKey", content_type="text/plain")
-    refusal = call.sim.signer.refusal(call, content_type=call.request.headers.get("Content-Type", ""))
+    refusal = call.sim.signer.refusal(call)  # the content type is a signed header
     if refusal:
         return refusal
     document.content = call.request.get_data()

@@ -2,7 +2,9 @@
 
 Rates and bursts are the defaults quoted in each operation's description in the official Swagger models
 (``research/sp-api.md`` §2.1, §4, §6.1, §7.1, §8); ``sendInvoice`` has no plan in the model, so it gets the
-plan of every other Messaging operation (1 rps, burst 5).
+plan of every other Messaging operation (1 rps, burst 5). ``createUploadDestinationForResource``: 0.1 rps,
+burst 5, as the Uploads model in amzn/selling-partner-api-models says (the reference pages now print 10/10;
+a client that adopts ``x-amzn-RateLimit-Limit`` follows whichever is served).
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     "feeds_2021-06-30.getFeedDocument": UsagePlan("0.0222", 10),
     "solicitations.getSolicitationActionsForOrder": UsagePlan("1", 5),
     "solicitations.createProductReviewAndSellerFeedbackSolicitation": UsagePlan("1", 5),
+    "messaging.getMessagingActionsForOrder": UsagePlan("1", 5),
     "messaging.sendInvoice": UsagePlan("1", 5),
+    "uploads_2020-11-01.createUploadDestinationForResource": UsagePlan("0.1", 5),
 }
 
 

@@ -56,6 +56,21 @@ class Feed:
 
 
 @dataclass
+class UploadDestination:
+    """An Uploads API destination (``createUploadDestinationForResource``) and what was put there."""
+
+    upload_destination_id: str
+    resource: str  # as given, without a leading slash: "messaging/v1/orders/{id}/messages/invoice"
+    marketplace_id: str
+    content_md5: str  # base64, as declared when the destination was created
+    content_type: str | None
+    created_time: dt.datetime
+    content: bytes = b""
+    uploaded_content_type: str = ""
+    uploaded: bool = False
+
+
+@dataclass
 class PageCursor:
     """A server-side pagination token: the matching ids, frozen when the first page was served."""
 
@@ -66,7 +81,7 @@ class PageCursor:
 
 
 class SimState:
-    """Orders, confirmations, reports, feeds, documents, solicitations, messages and page tokens."""
+    """Orders, confirmations, reports, feeds, documents, uploads, solicitations, messages and page tokens."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -82,6 +97,7 @@ class SimState:
             self.documents: dict[str, StoredDocument] = {}
             self.solicitations: list[dict[str, Any]] = []
             self.messages: list[dict[str, Any]] = []
+            self.upload_destinations: dict[str, UploadDestination] = {}
             self.cursors: dict[str, PageCursor] = {}
             self.last_generated: dt.datetime | None = None
             self._ids = itertools.count(50_000_000_001)

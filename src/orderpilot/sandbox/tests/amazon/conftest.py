@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
 import functools
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -19,6 +21,8 @@ from werkzeug.serving import make_server
 
 from orderpilot.sandbox.amazon.app import Simulator, create_app
 from orderpilot.sandbox.amazon.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN
+
+from .uploads_model import UPLOADS_MODEL
 
 T0 = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
 DE = "A1PA6795UKMFR9"
@@ -68,6 +72,24 @@ class SimServer:
         assert response.status_code in (200, 201), response.text
         return response.json()
 
+    def upload(
+        self, headers: dict[str, str], content: bytes, *, resource: str, marketplace: str = DE
+    ) -> str:
+        """Create an Uploads API destination for ``resource``, put ``content`` there; its id."""
+        digest = base64.b64encode(hashlib.md5(content, usedforsecurity=False).digest()).decode()
+        created = self.client.post(
+            f"/uploads/2020-11-01/uploadDestinations/{resource}",
+            params={"marketplaceIds": marketplace, "contentMD5": digest, "contentType": "application/pdf"},
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        destination = created.json()["payload"]
+        put = self.client.put(
+            destination["url"], content=content, headers={**destination["headers"], "Content-Type": "application/pdf"}
+        )
+        assert put.status_code == 200, put.text
+        return destination["uploadDestinationId"]
+
 
 @pytest.fixture
 def start_sim() -> Iterator[Any]:
@@ -114,7 +136,8 @@ def _strict(node: Any) -> Any:
 
 @functools.cache
 def _load_models(directory: str) -> dict[str, dict[str, Any]]:
-    return {name: json.loads((Path(directory) / f"{name}.json").read_text()) for name in MODEL_NAMES}
+    models = {name: json.loads((Path(directory) / f"{name}.json").read_text()) for name in MODEL_NAMES}
+    return {**models, "uploads_2020-11-01": UPLOADS_MODEL}  # not among the shared fixtures
 
 
 @dataclass

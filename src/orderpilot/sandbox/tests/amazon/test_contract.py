@@ -8,6 +8,9 @@ field outside the model slips through.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from orderpilot.sandbox.amazon.ratelimit import USAGE_PLANS
 
 from .conftest import DE, de_order
@@ -63,7 +66,19 @@ def _calls(sim, headers):
         "restrictedResources": [{"method": "GET", "path": "/orders/v0/orders", "dataElements": ["buyerInfo"]}]
     }
     market = {"marketplaceIds": DE}
-    invoice = {"attachments": [{"uploadDestinationId": "u-1", "fileName": "RE-1.pdf"}]}
+    uploads = f"/uploads/2020-11-01/uploadDestinations/messaging/v1/orders/{ORDER}/messages/invoice"
+    pdf = b"%PDF-1.7 invoice"
+    invoice = {
+        "attachments": [
+            {
+                "uploadDestinationId": sim.upload(
+                    headers, pdf, resource=f"messaging/v1/orders/{ORDER}/messages/invoice"
+                ),
+                "fileName": "RE-1.pdf",
+            }
+        ]
+    }
+    md5 = base64.b64encode(hashlib.md5(pdf, usedforsecurity=False).digest()).decode()
     v0 = f"/orders/v0/orders/{ORDER}"
     return [
         (
@@ -218,6 +233,20 @@ def _calls(sim, headers):
             "POST",
             f"/solicitations/v1/orders/{SHIPPED}/solicitations/productReviewAndSellerFeedback",
             {"params": market},
+            {"params": market},
+        ),
+        (
+            "messaging.getMessagingActionsForOrder",
+            "GET",
+            f"/messaging/v1/orders/{ORDER}",
+            {"params": market},
+            {},
+        ),
+        (
+            "uploads_2020-11-01.createUploadDestinationForResource",
+            "POST",
+            uploads,
+            {"params": {**market, "contentMD5": md5, "contentType": "application/pdf"}},
             {"params": market},
         ),
         (

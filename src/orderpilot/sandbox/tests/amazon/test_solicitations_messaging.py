@@ -154,34 +154,37 @@ def test_the_saved_solicitation_actions_example_is_served_for_its_order(sim, mod
 
 
 def test_send_invoice_is_accepted_and_recorded(sim, models):
-    # given
+    # given an order and its invoice PDF uploaded through the Uploads API
     sim.post_order(de_order())
-    body = {
-        "attachments": [
-            {"uploadDestinationId": "amzn1.tortuga.3.5d4685fe.T1PZ", "fileName": "RE-2026-0001.pdf"}
-        ]
-    }
+    headers = sim.auth()
+    pdf = b"%PDF-1.7\n1 0 obj << /Type /Page >> endobj\n%%EOF\n"
+    destination = sim.upload(headers, pdf, resource=f"messaging/v1/orders/{ORDER}/messages/invoice")
+    body = {"attachments": [{"uploadDestinationId": destination, "fileName": "RE-2026-0001.pdf"}]}
     # when
     response = sim.client.post(
         f"/messaging/v1/orders/{ORDER}/messages/invoice",
         params={"marketplaceIds": DE},
         json=body,
-        headers=sim.auth(),
+        headers=headers,
     )
     # then
     assert response.status_code == 201
     assert models.validate("messaging.sendInvoice", response) == {}
-    assert sim.client.get("/_sim/messages").json() == {
-        "messages": [
-            {
-                "operation": "sendInvoice",
-                "amazonOrderId": ORDER,
-                "marketplaceId": DE,
-                "receivedAt": "2026-11-28T12:00:00Z",
-                "body": body,
-            }
-        ]
+    [message] = sim.client.get("/_sim/messages").json()["messages"]
+    assert {k: v for k, v in message.items() if k != "attachments"} == {
+        "operation": "sendInvoice",
+        "amazonOrderId": ORDER,
+        "marketplaceId": DE,
+        "receivedAt": "2026-11-28T12:00:00Z",
+        "body": body,
     }
+    [attachment] = message["attachments"]
+    assert (attachment["fileName"], attachment["uploadDestinationId"], attachment["size"]) == (
+        "RE-2026-0001.pdf",
+        destination,
+        len(pdf),
+    )
+    assert sim.client.get(f"/_sim/uploads/{destination}").content == pdf
 
 
 def test_send_invoice_needs_attachments_and_the_orders_marketplace(sim, models):
