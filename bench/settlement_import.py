@@ -8,9 +8,11 @@ per order: principal, tax, shipping, shipping tax, commission; plus a few rows w
 and the flat file V2 is written to disk. Then a separate process (so that its peak memory is its
 own) imports the file as the settlement job does (streamed from the file, one transaction) and
 prints lines per second for the whole import and for its two parts, storing the lines (parse,
-checksum, bulk insert) and matching them to the orders (one payment, event and status change per
-order), and its peak resident memory against the same process before the import. Memory that
-stays flat as the file grows is what streaming promises; compare the sizes.
+checksum, bulk insert) and matching them to the orders (payments, timeline entries and status
+changes of a batch of orders at a time), the CPU seconds the import took in this process and in
+its PostgreSQL backend (less dependent on the machine's load than the wall clock), and its peak
+resident memory against the same process before the import. Memory that stays flat as the file
+grows is what streaming promises; compare the sizes.
 
 ``--no-orders`` imports into an empty order table (every order is unknown: measures parsing and
 storing with the cheapest matching).
@@ -21,6 +23,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import resource
 import subprocess
 import sys
 import time
@@ -130,6 +134,18 @@ def prepare(orders: int, with_orders: bool) -> None:
         Invoice.objects.bulk_create(invoices, batch_size=5000)
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system) of this process, or of process ``pid`` (read from /proc)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_import(path: Path, profile: str | None = None) -> dict:
     """Child process: import the file the way the settlement job does; time its parts."""
     from orderpilot.payments import services
@@ -149,9 +165,15 @@ def run_import(path: Path, profile: str | None = None) -> dict:
 
     services._store_lines = timed("store", services._store_lines)  # measuring only
     services._match = timed("match", services._match)
+    from django.db import connection
+
     from orderpilot.payments.models import PayoutLine
 
     baseline = _common.peak_rss_mb()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT NULL")
+        backend = cursor.fetchone()[0]
+    cpu, backend_cpu = cpu_seconds(), cpu_seconds(backend) if backend else 0.0
     profiler = None
     if profile:
         from pyinstrument import Profiler
@@ -162,11 +184,12 @@ def run_import(path: Path, profile: str | None = None) -> dict:
     with path.open("rb") as source:
         result = services.import_settlement_file("amazon-de", source)
     seconds = time.perf_counter() - began
+    cpu, backend_cpu = cpu_seconds() - cpu, (cpu_seconds(backend) - backend_cpu) if backend else 0.0
     if profiler is not None:
         profiler.stop()
         Path(profile).write_text(profiler.output_text(unicode=True))
     return {
-        "seconds": seconds, "store": parts["store"], "match": parts["match"],
+        "seconds": seconds, "store": parts["store"], "match": parts["match"], "cpu": cpu, "backend_cpu": backend_cpu,
         "store_peak_mb": parts["store_peak_mb"],
         "lines": PayoutLine.objects.count(), "paid": len(result.paid), "unknown": len(result.unknown),
         "differences": len(result.differences), "baseline_mb": baseline, "peak_mb": _common.peak_rss_mb(),
@@ -225,6 +248,8 @@ def main() -> None:
                  f"(store {result['store']:.1f} s = {rows / result['store']:,.0f} lines/s; "
                  f"match {result['match']:.1f} s = {orders / max(result['match'], 1e-9):,.0f} orders/s); "
                  f"{result['paid']:,} paid, {result['unknown']:,} unknown, {result['differences']} differences")
+            emit(f"  cpu: {result['cpu']:.1f} s in the importing process"
+                 + (f", {result['backend_cpu']:.1f} s in its PostgreSQL backend" if args.db == "postgres" else ""))
             emit(f"  memory: peak {result['peak_mb']:.0f} MiB, {result['peak_mb'] - result['baseline_mb']:.0f} MiB "
                  f"above the same process before the import ({result['baseline_mb']:.0f} MiB); "
                  f"{result['store_peak_mb'] - result['baseline_mb']:.0f} MiB of it reached while storing the lines")

@@ -2,7 +2,10 @@
 
 ``import_settlement_file(source, fileobj)`` is what a channel connector calls after downloading an
 Amazon settlement report. The whole import is one transaction: lines are stored as the parser
-yields them (in chunks, constant memory), then each order's amounts are matched:
+yields them (in chunks, constant memory: see ``line_store``), then the orders' amounts are matched,
+a few hundred orders at a time with a fixed number of statements per batch (their orders locked
+and read together, payments, timeline entries and matches inserted together, the orders paid in
+full moved to ``paid`` together); refunds and differences, the rare cases, go order by order:
 
 - principal + tax + shipping + promotions of the order's non-refund rows are its payment; it is
   ``paid`` only when that agrees with the open amount of its invoices within the tolerance
@@ -21,24 +24,27 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
 
 from orderpilot.core.actors import SYSTEM, Actor
-from orderpilot.core.locking import lock_for_update
-from orderpilot.orders.models import SalesOrder
-from orderpilot.orders.services import transition_order
+from orderpilot.core.bulk import insert_rows
+from orderpilot.invoicing.models import Invoice, InvoiceKind
+from orderpilot.orders.models import OrderEvent, SalesOrder
+from orderpilot.orders.services import transition_order, transition_orders
 from orderpilot.orders.states import ALLOWED_TRANSITIONS, OrderStatus
 from orderpilot.orders.timeline import record_event
 
 from .base import PayoutFormatError, PayoutSummary, SettlementLine
 from .importers.amazon_settlement import parse_settlement
+from .line_store import store_lines
 from .models import (
     Expense,
     LineCategory,
@@ -49,13 +55,22 @@ from .models import (
     PayoutLine,
     PayoutOrderMatch,
 )
+from .selectors import IN_CHUNK, orders_by_ref
 from .settings import payment_settings
 
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 BUYER_CATEGORIES = (LineCategory.PRINCIPAL, LineCategory.TAX, LineCategory.SHIPPING, LineCategory.PROMOTION)
-CHUNK = 500
+MATCH_CHUNK = 500  # order ids matched together (IN lists stay below SQLite's 999 parameters)
+FETCH_ROWS = 5000  # rows per round trip when reading the sums per order
+# the columns of the rows _settle_batch inserts (see bulk.insert_rows)
+PAYMENT_FIELDS = (
+    "order_id", "invoice_id", "payout_id", "kind", "amount", "currency", "received_at", "source", "reference",
+    "created_at",
+)
+EVENT_FIELDS = ("order_id", "at", "kind", "message", "actor", "data")  # as orders.timeline.record_event writes
+MATCH_FIELDS = ("payout_id", "order_ref", "order_id", "status", "expected", "received", "refunded", "fees")
 
 Parser = Callable[[BinaryIO], Iterator[PayoutSummary | SettlementLine]]
 
@@ -134,101 +149,189 @@ class _Hashing:
 
 
 def _store_lines(payout: PayoutImport, items: Iterable) -> int:
-    # occurrences per row content, keyed by a 64-bit digest of it rather than the row itself: a few
-    # dozen bytes per line instead of a few hundred (500,000 lines: ~35 MB instead of ~140 MB). Two
-    # different rows that shared a digest would only number their occurrences together; every
-    # (content, occurrence) pair, and so every checksum, stays unique.
-    seen: Counter[int] = Counter()
-    chunk: list[PayoutLine] = []
-    count = 0
-    for item in items:
-        if not isinstance(item, SettlementLine):
-            raise PayoutFormatError(
-                "a second summary inside the payout", line=getattr(item, "line_number", None)
-            )
-        # identical rows can legitimately repeat (two equal items): the occurrence keeps them apart
-        key = int.from_bytes(hashlib.blake2b(item.content.encode(), digest_size=8).digest())
-        seen[key] += 1
-        digest = hashlib.sha256(
-            f"{payout.source}\x1f{payout.settlement_id}\x1f{item.content}\x1f{seen[key]}".encode()
-        ).hexdigest()
-        chunk.append(
-            PayoutLine(
-                payout=payout,
-                checksum=digest,
-                line_number=item.line_number,
-                transaction_type=item.transaction_type[:64],
-                amount_type=item.amount_type[:64],
-                description=item.description[:200],
-                category=item.category,
-                order_ref=item.order_ref[:64],
-                is_refund=item.is_refund,
-                amount=item.amount,
-                posted_at=item.posted_at,
-                sku=item.sku[:64],
-                quantity=item.quantity,
-            )
-        )
-        count += 1
-        if len(chunk) >= CHUNK:
-            PayoutLine.objects.bulk_create(chunk, ignore_conflicts=True)
-            chunk = []
-    if chunk:
-        PayoutLine.objects.bulk_create(chunk, ignore_conflicts=True)
-    return count
+    return store_lines(payout, items)
+
+
+@dataclass
+class _OrderFigures:
+    """What a payout says about one order id: the sums of its lines, and the order they point at."""
+
+    order_ref: str
+    order_id: int | None
+    paid: Decimal
+    refunded: Decimal
+    fees: Decimal
+    #: its lines point at different orders (or some at none): an order was imported between the
+    #: look-ups of two chunks of lines, and the order id must be looked up again
+    split: bool = False
 
 
 def _match(payout: PayoutImport, *, actor: Actor) -> ImportResult:
     tolerance = payment_settings().tolerance
-    lines = PayoutLine.objects.filter(payout=payout)
-    per_order: dict[str, dict[str, Decimal]] = defaultdict(
-        lambda: {"paid": ZERO, "refunded": ZERO, "fees": ZERO}
-    )
-    for row in (
-        lines.exclude(order_ref="")
-        .values("order_ref", "category", "is_refund")
-        .annotate(total=Sum("amount"))
-        .iterator(chunk_size=5000)  # not all rows in the queryset's cache at once (memory)
-    ):
-        figures = per_order[row["order_ref"]]
-        if row["category"] in BUYER_CATEGORIES:
-            figures["refunded" if row["is_refund"] else "paid"] += cents(row["total"])
-        else:
-            figures["fees"] += cents(row["total"])
-    fees_total = _record_expenses(payout, lines)
+    fees_total = _record_expenses(payout, PayoutLine.objects.filter(payout=payout))
     outcome: dict[str, list[str]] = defaultdict(list)
     matched = ZERO
-    for order_ref in sorted(per_order):
-        figures = per_order[order_ref]
-        order = _find_order(payout.source, order_ref)
-        if order is None:
-            PayoutOrderMatch.objects.create(
-                payout=payout,
-                order_ref=order_ref,
-                status=MatchStatus.UNKNOWN_ORDER,
-                received=figures["paid"],
-                refunded=figures["refunded"],
-                fees=figures["fees"],
-            )
-            outcome["unknown"].append(order_ref)
-            continue
-        PayoutLine.objects.filter(payout=payout, order_ref=order_ref).update(order=order)
-        status = _settle_order(payout, order, figures, tolerance=tolerance, actor=actor)
-        outcome[status].append(order_ref)
-        matched += figures["paid"] + figures["refunded"]
+    for batch in _order_figures(payout):
+        matched += _settle_batch(payout, batch, tolerance=tolerance, actor=actor, outcome=outcome)
     payout.matched_total = matched
     payout.fees_total = fees_total
     payout.unmatched_total = payout.total_amount - matched - fees_total
+    unknown = sorted(outcome["unknown"])  # the database's order of ids may not be Python's
     if payout.unmatched_total:
-        _ticket_unmatched(payout, unknown=outcome["unknown"])
+        _ticket_unmatched(payout, unknown=unknown)
     return ImportResult(
         payout=payout,
         created=True,
-        paid=tuple(outcome[MatchStatus.PAID]),
-        differences=tuple(outcome[MatchStatus.DIFFERENCE]),
-        refunded=tuple(outcome[MatchStatus.REFUNDED]),
-        unknown=tuple(outcome["unknown"]),
+        paid=tuple(sorted(outcome[MatchStatus.PAID])),
+        differences=tuple(sorted(outcome[MatchStatus.DIFFERENCE])),
+        refunded=tuple(sorted(outcome[MatchStatus.REFUNDED])),
+        unknown=tuple(unknown),
     )
+
+
+def _order_figures(payout: PayoutImport) -> Iterator[list[_OrderFigures]]:
+    """Each order id's sums, ``MATCH_CHUNK`` order ids at a time (in the database's order of ids).
+
+    One query, one row per order id, read in chunks (a server-side cursor on PostgreSQL): memory
+    stays flat however long the payout.
+    """
+    buyer = Q(category__in=BUYER_CATEGORIES)
+    rows = (
+        PayoutLine.objects.filter(payout=payout, order_ref__gt="")  # lines without an order id are no order's
+        .values("order_ref")
+        .annotate(
+            paid=Sum("amount", filter=buyer & Q(is_refund=False)),
+            refunded=Sum("amount", filter=buyer & Q(is_refund=True)),
+            fees=Sum("amount", filter=~buyer),
+            first_order=Min("order"),
+            last_order=Max("order"),
+            without_order=Count("pk", filter=Q(order__isnull=True)),
+        )
+        .order_by("order_ref")
+        .iterator(chunk_size=FETCH_ROWS)
+    )
+    batch: list[_OrderFigures] = []
+    for row in rows:
+        order_id = row["first_order"]
+        batch.append(
+            _OrderFigures(
+                order_ref=row["order_ref"],
+                order_id=order_id,
+                paid=cents(row["paid"]),
+                refunded=cents(row["refunded"]),
+                fees=cents(row["fees"]),
+                split=order_id != row["last_order"] or (order_id is not None and row["without_order"] > 0),
+            )
+        )
+        if len(batch) >= MATCH_CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _settle_batch(
+    payout: PayoutImport,
+    batch: list[_OrderFigures],
+    *,
+    tolerance: Decimal,
+    actor: Actor,
+    outcome: dict[str, list[str]],
+) -> Decimal:
+    """Match a batch of order ids: a fixed number of statements, plus one per refund or difference.
+
+    Returns the amount booked to their orders.
+    """
+    # the lines got their order when they were stored (``line_store``)
+    for figures in batch:
+        if figures.split:
+            figures.order_id = orders_by_ref(payout.source, [figures.order_ref]).get(figures.order_ref)
+            PayoutLine.objects.filter(payout=payout, order_ref=figures.order_ref).update(order=figures.order_id)
+    ids = sorted({figures.order_id for figures in batch if figures.order_id is not None})
+    # the orders' row locks, taken in one statement (in pk order, as every batch does)
+    orders = {
+        pk: (pk, status, external_id, total_gross)
+        for pk, status, external_id, total_gross in SalesOrder.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "status", "external_id", "total_gross")
+    }
+    invoices: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    for order_id, invoice_id, gross in (
+        Invoice.objects.filter(order__in=ids, kind=InvoiceKind.INVOICE)
+        .order_by("order_id", "pk")
+        .values_list("order_id", "pk", "gross_total")
+    ):
+        invoices[order_id].append((invoice_id, gross))
+    paid_before = dict(
+        Payment.objects.filter(order__in=ids, kind=PaymentKind.PAYMENT)
+        .values("order")
+        .annotate(total=Sum("amount"))
+        .order_by()
+        .values_list("order", "total")
+    )
+    now = timezone.now()
+    payments: list[tuple] = []
+    events: list[tuple] = []
+    matches: list[tuple] = []
+    in_full: list[tuple[int, str]] = []
+    differences: list[tuple[int, Decimal, Decimal]] = []
+    refunds: list[tuple[int, Decimal]] = []
+    matched = ZERO
+    for figures in batch:
+        received, refunded = figures.paid, figures.refunded
+        order = orders.get(figures.order_id) if figures.order_id is not None else None
+        if order is None:
+            matches.append(
+                (payout.pk, figures.order_ref, None, MatchStatus.UNKNOWN_ORDER, ZERO, received, refunded, figures.fees)
+            )
+            outcome["unknown"].append(figures.order_ref)
+            continue
+        pk, order_status, external_id, total_gross = order
+        own = invoices.get(pk, [])
+        invoiced = sum((gross for _, gross in own), ZERO) if own else total_gross
+        expected = invoiced - cents(paid_before.get(pk))
+        status = MatchStatus.PAID
+        if received:
+            kind = PaymentKind.PAYMENT if received > 0 else PaymentKind.REFUND
+            reference = f"{payout.settlement_id}:{external_id}"
+            invoice_id = own[0][0] if own else None
+            payments.append(
+                (pk, invoice_id, payout.pk, kind, received, payout.currency, payout.deposit_date, payout.source,
+                 reference, now)
+            )
+            message = f"{received} {payout.currency} in settlement {payout.settlement_id}"
+            data = {"settlement": payout.settlement_id, "amount": str(received), "expected": str(expected)}
+            events.append((pk, now, "payment_received", message, actor.name, data))
+            if abs(received - expected) <= tolerance:
+                in_full.append((pk, order_status))
+            else:
+                status = MatchStatus.DIFFERENCE
+                differences.append((pk, expected, received))
+        if refunded:
+            refunds.append((pk, -refunded))
+            status = MatchStatus.REFUNDED
+        matches.append((payout.pk, external_id, pk, status, expected, received, refunded, figures.fees))
+        outcome[status].append(external_id)
+        matched += received + refunded
+    # the same effects, in the same order per order, as settling the orders one by one: its payment
+    # and timeline entry, then paid (or the difference ticket), then the refund
+    insert_rows(Payment, PAYMENT_FIELDS, payments)  # paid before (same reference): IntegrityError
+    insert_rows(OrderEvent, EVENT_FIELDS, events)
+    _mark_paid(in_full, payout, actor=actor)
+    for pk, expected, received in differences:
+        _ticket_difference(_full_order(pk), payout, expected=expected, received=received)
+    for pk, amount in refunds:
+        order = _full_order(pk)
+        own_invoices = list(order.invoices.filter(kind=InvoiceKind.INVOICE).order_by("pk"))
+        _refund(order, payout, own_invoices, amount=amount, actor=actor)
+    insert_rows(PayoutOrderMatch, MATCH_FIELDS, matches)
+    return matched
+
+
+def _full_order(pk: int) -> SalesOrder:
+    """An order of the batch (locked already), whole, for the services that take one order."""
+    return SalesOrder.objects.select_related("channel").get(pk=pk)
 
 
 def _record_expenses(payout: PayoutImport, lines) -> Decimal:
@@ -253,75 +356,18 @@ def _record_expenses(payout: PayoutImport, lines) -> Decimal:
     return sum((amount for amount, _ in sums.values()), ZERO)
 
 
-def _find_order(source: str, order_ref: str) -> SalesOrder | None:
-    orders = SalesOrder.objects.filter(external_id=order_ref).select_related("channel")
-    same_channel = [order for order in orders if order.channel.code == source]
-    if same_channel:
-        return same_channel[0]
-    amazon = [order for order in orders if order.channel.kind == "amazon"]
-    return amazon[0] if len(amazon) == 1 else None
+def _mark_paid(orders: list[tuple[int, str]], payout: PayoutImport, *, actor: Actor) -> None:
+    """Orders ``(pk, status)`` paid in full: to ``paid`` where the table allows; payment tickets closed."""
+    from orderpilot.tickets.models import OPEN_STATUSES, Ticket
+    from orderpilot.tickets.services import close_ticket
 
-
-def _settle_order(
-    payout: PayoutImport, order: SalesOrder, figures: dict[str, Decimal], *, tolerance: Decimal, actor: Actor
-) -> str:
-    from orderpilot.invoicing.models import InvoiceKind
-
-    order = lock_for_update(order)
-    invoices = list(order.invoices.filter(kind=InvoiceKind.INVOICE).order_by("pk"))
-    invoiced = sum((invoice.gross_total for invoice in invoices), ZERO) if invoices else order.total_gross
-    before = Payment.objects.filter(order=order, kind=PaymentKind.PAYMENT).aggregate(total=Sum("amount"))
-    expected = invoiced - cents(before["total"])
-    received, refunded = figures["paid"], figures["refunded"]
-    status = MatchStatus.PAID
-    if received:
-        Payment.objects.create(
-            order=order,
-            invoice=invoices[0] if invoices else None,
-            payout=payout,
-            kind=PaymentKind.PAYMENT if received > 0 else PaymentKind.REFUND,
-            amount=received,
-            currency=payout.currency,
-            received_at=payout.deposit_date,
-            source=payout.source,
-            reference=f"{payout.settlement_id}:{order.external_id}",
-        )
-        record_event(
-            order,
-            "payment_received",
-            f"{received} {payout.currency} in settlement {payout.settlement_id}",
-            actor=actor,
-            data={"settlement": payout.settlement_id, "amount": str(received), "expected": str(expected)},
-        )
-        if abs(received - expected) <= tolerance:
-            _mark_paid(order, payout, actor=actor)
-        else:
-            status = MatchStatus.DIFFERENCE
-            _ticket_difference(order, payout, expected=expected, received=received)
-    if refunded:
-        _refund(order, payout, invoices, amount=-refunded, actor=actor)
-        status = MatchStatus.REFUNDED
-    PayoutOrderMatch.objects.create(
-        payout=payout,
-        order_ref=order.external_id,
-        order=order,
-        status=status,
-        expected=expected,
-        received=received,
-        refunded=refunded,
-        fees=figures["fees"],
-    )
-    return status
-
-
-def _mark_paid(order: SalesOrder, payout: PayoutImport, *, actor: Actor) -> None:
-    from orderpilot.tickets.services import close_tickets_for_problem
-
-    if OrderStatus.PAID in ALLOWED_TRANSITIONS[OrderStatus(order.status)]:
-        transition_order(order, OrderStatus.PAID, actor=actor, reason=f"settlement {payout.settlement_id}")
-    close_tickets_for_problem(
-        f"payment:{order.pk}", actor=actor, resolution=f"paid in full ({payout.settlement_id})"
-    )
+    movable = [(pk, status) for pk, status in orders if OrderStatus.PAID in ALLOWED_TRANSITIONS[OrderStatus(status)]]
+    transition_orders(movable, OrderStatus.PAID, actor=actor, reason=f"settlement {payout.settlement_id}")
+    keys = [f"payment:{pk}" for pk, _ in orders]
+    for start in range(0, len(keys), IN_CHUNK):
+        tickets = Ticket.objects.filter(problem_key__in=keys[start : start + IN_CHUNK], status__in=OPEN_STATUSES)
+        for ticket in tickets.order_by("pk"):
+            close_ticket(ticket, actor=actor, resolution=f"paid in full ({payout.settlement_id})")
 
 
 def _ticket_difference(

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..base import PayoutFormatError, PayoutSummary, SettlementLine
 
@@ -87,32 +87,112 @@ def parse_settlement(fileobj: BinaryIO) -> Iterator[PayoutSummary | SettlementLi
     if "posted-date" not in header and "posted-date-time" not in header:
         raise PayoutFormatError("missing column posted-date or posted-date-time", line=1)
     index = {name: position for position, name in enumerate(header)}
-    summary: PayoutSummary | None = None
     for number, text, ended in lines:
-        if not text.strip():
+        if text and not text.isspace():
+            fields = _fields(text, number, ended, len(header))
+            summary = _summary({name: fields[position].strip() for name, position in index.items()}, number)
+            break
+    else:
+        raise PayoutFormatError("no summary row after the header", line=number)
+    yield summary
+    yield from _lines(lines, index, summary)
+
+
+def _fields(text: str, number: int, ended: bool, width: int) -> list[str]:
+    """The row's fields; raise unless it has the header's number (empty ones beyond it are allowed)."""
+    fields = text.split("\t")
+    if len(fields) != width:
+        if len(fields) < width:
+            if not ended:
+                raise PayoutFormatError(f"the file is truncated: {len(fields)} of {width} fields", line=number)
+            raise PayoutFormatError(f"{len(fields)} fields, the header has {width}", line=number)
+        if any(f.strip() for f in fields[width:]):
+            raise PayoutFormatError(f"{len(fields)} fields, the header has {width}", line=number)
+    return fields
+
+
+def _lines(
+    lines: Iterator[tuple[int, str, bool]], index: dict[str, int], summary: PayoutSummary
+) -> Iterator[SettlementLine]:
+    """The amount rows after the summary: the hot loop of an import (hundreds of thousands of rows).
+
+    Columns are taken by position rather than through a dict per row, and the values that repeat
+    from row to row (dates, amounts, amount types, transaction types) are parsed once per distinct
+    text, in bounded memos (memory stays constant); the result is the same as parsing every row.
+    """
+    width = len(index)
+    settlement_at, transaction_at, order_at = index["settlement-id"], index["transaction-type"], index["order-id"]
+    type_at, description_at, amount_at = index["amount-type"], index["amount-description"], index["amount"]
+    posted_at = [index[name] for name in ("posted-date-time", "posted-date") if name in index]
+    sku_at, quantity_at = index.get("sku"), index.get("quantity-purchased")
+    amount_of, date_of = _memo(parse_amount), _memo(parse_date)
+    category_of, transaction_of = _memo(_category), _memo(_transaction_kind)
+    is_order_id = AMAZON_ORDER_ID.match
+    settlement_id = summary.settlement_id
+    zero = Decimal("0.00")
+    for number, text, ended in lines:
+        if not text or text.isspace():
             continue
         fields = text.split("\t")
-        if len(fields) < len(header):
-            if not ended:
-                raise PayoutFormatError(
-                    f"the file is truncated: {len(fields)} of {len(header)} fields", line=number
-                )
-            raise PayoutFormatError(f"{len(fields)} fields, the header has {len(header)}", line=number)
-        if len(fields) > len(header) and any(f.strip() for f in fields[len(header) :]):
-            raise PayoutFormatError(f"{len(fields)} fields, the header has {len(header)}", line=number)
-        row = {name: fields[position].strip() for name, position in index.items()}
-        if summary is None:
-            summary = _summary(row, number)
-            yield summary
-            continue
-        if row["settlement-id"] and row["settlement-id"] != summary.settlement_id:
+        if len(fields) != width:
+            fields = _fields(text, number, ended, width)
+        if (row_settlement := fields[settlement_at].strip()) and row_settlement != settlement_id:
             raise PayoutFormatError(
-                f"settlement id {row['settlement-id']} differs from the summary's {summary.settlement_id}",
-                line=number,
+                f"settlement id {row_settlement} differs from the summary's {settlement_id}", line=number
             )
-        yield _line(row, number, text)
-    if summary is None:
-        raise PayoutFormatError("no summary row after the header", line=number)
+        transaction, order_id = fields[transaction_at].strip(), fields[order_at].strip()
+        amount_type, description = fields[type_at].strip(), fields[description_at].strip()
+        amount = fields[amount_at].strip()
+        order_transaction, is_refund = transaction_of(transaction, number)
+        posted = ""
+        for position in posted_at:
+            if posted := fields[position].strip():
+                break
+        quantity = fields[quantity_at].strip() if quantity_at is not None else ""
+        yield SettlementLine(
+            line_number=number,
+            category=category_of((amount_type, description), number),
+            order_ref=order_id if order_id and (order_transaction or is_order_id(order_id)) else "",
+            amount=amount_of(amount, number) if amount else zero,
+            transaction_type=transaction,
+            amount_type=amount_type,
+            description=description,
+            is_refund=is_refund,
+            posted_at=date_of(posted, number) if posted else None,
+            sku=fields[sku_at].strip() if sku_at is not None else "",
+            quantity=int(quantity) if quantity.isascii() and quantity.isdigit() and len(quantity) <= 9 else None,
+            content=text,
+        )
+
+
+def _memo(function: Callable[[Any, int], Any], size: int = 4096) -> Callable[[Any, int], Any]:
+    """``function(value, line number)``, computed once per value (at most ``size`` kept at a time).
+
+    Only results are kept: a value that raises raises again, naming its own line.
+    """
+    results: dict[Any, Any] = {}
+
+    def lookup(value: Any, number: int) -> Any:
+        try:
+            return results[value]
+        except KeyError:
+            result = function(value, number)
+            if len(results) >= size:
+                results.clear()
+            results[value] = result
+            return result
+
+    return lookup
+
+
+def _category(kinds: tuple[str, str], number: int) -> str:
+    return classify(*kinds)
+
+
+def _transaction_kind(transaction: str, number: int) -> tuple[bool, bool]:
+    """(rows of this transaction type belong to an order, they are a refund to the buyer)."""
+    lowered = transaction.lower()
+    return lowered in ORDER_TRANSACTIONS, "refund" in lowered
 
 
 def _decoded_lines(fileobj: BinaryIO) -> Iterator[tuple[int, str, bool]]:
@@ -154,31 +234,6 @@ def _summary(row: dict[str, str], number: int) -> PayoutSummary:
         if row["settlement-start-date"]
         else None,
         period_end=parse_date(row["settlement-end-date"], number) if row["settlement-end-date"] else None,
-    )
-
-
-def _line(row: dict[str, str], number: int, text: str) -> SettlementLine:
-    transaction = row["transaction-type"]
-    amount_type, description = row["amount-type"], row["amount-description"]
-    order_id = row["order-id"]
-    is_order = bool(order_id) and (
-        transaction.lower() in ORDER_TRANSACTIONS or bool(AMAZON_ORDER_ID.match(order_id))
-    )
-    posted = row.get("posted-date-time") or row.get("posted-date") or ""
-    quantity = row.get("quantity-purchased", "")
-    return SettlementLine(
-        line_number=number,
-        category=classify(amount_type, description),
-        order_ref=order_id if is_order else "",
-        amount=parse_amount(row["amount"], number) if row["amount"] else Decimal("0.00"),
-        transaction_type=transaction,
-        amount_type=amount_type,
-        description=description,
-        is_refund="refund" in transaction.lower(),
-        posted_at=parse_date(posted, number) if posted else None,
-        sku=row.get("sku", ""),
-        quantity=int(quantity) if quantity.isascii() and quantity.isdigit() and len(quantity) <= 9 else None,
-        content=text,
     )
 
 
