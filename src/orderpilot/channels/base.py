@@ -169,8 +169,13 @@ class ChannelConnector(Protocol):
         """
         ...
 
-    def request_review(self, order_external_id: str) -> dict[str, Any]:
+    def request_review(
+        self, order_external_id: str, *, before_send: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
         """Ask the marketplace to send its own review request, once, inside its window.
+
+        ``before_send`` is called right before the request leaves (the caller notes it: the answer
+        may be lost, and the marketplace cannot be asked whether a request arrived).
 
         Returns ``{"sent": True}``, or ``{"sent": False, "reason": …}`` when the marketplace will
         not send one (window closed, not eligible). Raises RetryableError while it may still come.

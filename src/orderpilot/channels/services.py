@@ -384,9 +384,26 @@ def mark_marketplace_confirmed(message) -> None:
 
 
 def deliver_review_request(message) -> dict:
-    """Outbox handler: ask the marketplace to send its review request for one order."""
+    """Outbox handler: ask the marketplace to send its review request for one order.
+
+    Amazon offers the request once per order, and a request whose answer was lost (a timeout, a
+    worker stopped during the call) cannot be looked up. So the entry notes in its ``result`` when
+    a request leaves (``requested_at``). An attempt that finds the note and is no longer offered a
+    request counts the earlier one as sent: Amazon offered it when that request left, and takes
+    it back only once a request was made. Had the earlier request not arrived, it would be offered
+    still, and is sent now.
+    """
+    from orderpilot.core.models import OutboxMessage
+
     order = SalesOrder.objects.select_related("channel").get(pk=message.payload["order"])
-    result = connector_for(order.channel).request_review(order.external_id)
+    requested_before = (message.result or {}).get("requested_at")
+
+    def note_request() -> None:
+        OutboxMessage.objects.filter(pk=message.pk).update(result={"requested_at": timezone.now().isoformat()})
+
+    result = connector_for(order.channel).request_review(order.external_id, before_send=note_request)
+    if not result.get("sent") and requested_before:
+        result = {"sent": True, "requested_at": requested_before, "answer_lost": True}
     if not result.get("sent") and timezone.now() - order.ordered_at < REVIEW_WINDOW:
         # not eligible yet (Amazon: from 5 days after the earliest delivery date): ask again tomorrow
         raise RetryableError(f"no review request possible yet: {result.get('reason', '')}", retry_after=86400)

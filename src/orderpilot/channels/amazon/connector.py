@@ -105,12 +105,20 @@ class AmazonConnector:
             raise
         return {"packageReferenceId": detail["packageReferenceId"], "carrierCode": code}
 
-    def request_review(self, order_external_id: str) -> dict[str, Any]:
-        """Solicitations API: check the order's actions first, then create the request (once)."""
+    def request_review(
+        self, order_external_id: str, *, before_send: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
+        """Solicitations API: check the order's actions first, then create the request (once).
+
+        ``before_send`` runs right before the request leaves, so the caller can note that one may
+        have reached Amazon even if this process never learns the answer.
+        """
         marketplace = self._marketplace_of(order_external_id)
         actions = self.gateway.solicitation_actions(order_external_id, marketplace_id=marketplace)
         if "productReviewAndSellerFeedback" not in actions:
             return {"sent": False, "reason": "Amazon offers no review request for this order now"}
+        if before_send is not None:
+            before_send()
         try:
             self.gateway.create_review_solicitation(order_external_id, marketplace_id=marketplace)
         except TerminalError:

@@ -21,7 +21,7 @@ Configuration (``[[channels]]`` with ``kind = "ebay"``)::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -102,7 +102,9 @@ class EbayConnector:
         fulfillment_id = self.gateway.create_shipping_fulfillment(confirmation.order_external_id, body)
         return {"fulfillmentId": fulfillment_id, "created": True, "shippingCarrierCode": body["shippingCarrierCode"]}
 
-    def request_review(self, order_external_id: str) -> dict[str, Any]:
+    def request_review(
+        self, order_external_id: str, *, before_send: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
         """eBay has no API to ask a buyer for feedback; OrderPilot emails eBay buyers a review request
         with the channel's ``review_url`` instead (notifications policy: eBay gets every email)."""
         raise NotSupported("eBay offers no review-request API; configure settings.review_url for the review email")

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -149,7 +149,9 @@ class GambioConnector:
         return {"trackingCodeId": str(code.get("id", "")), "historyId": entry.get("id"),
                 "created": {"trackingCode": code_created, "status": status_created}}  # fmt: skip
 
-    def request_review(self, order_external_id: str) -> dict[str, Any]:
+    def request_review(
+        self, order_external_id: str, *, before_send: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
         """Gambio has no review-request API; OrderPilot emails shop customers the channel's ``review_url``."""
         raise NotSupported("Gambio offers no review-request API; configure settings.review_url for the review email")
 

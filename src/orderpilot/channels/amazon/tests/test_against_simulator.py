@@ -237,3 +237,44 @@ def test_a_review_request_whose_answer_was_lost_is_not_sent_twice(amazon_sim, am
     # then it counts as sent, and Amazon has one request
     assert result == {"sent": True, "repeat_refused": True}
     assert len(sent()) == 1
+
+
+def test_a_review_request_that_reached_amazon_before_its_answer_was_lost_counts_as_sent(
+    amazon_sim, amazon_channel, products, warehouse, monkeypatch
+):
+    from orderpilot.channels.amazon.gateway import AmazonGateway
+    from orderpilot.core.exceptions import RetryableError
+    from orderpilot.core.models import SystemSetting
+
+    # given a delivered order inside Amazon's review window, its review request due at once
+    SystemSetting.objects.create(key="notifications", value={"review_request_after": 0})
+    order_id = amazon_sim.add_order()
+    _poll(amazon_channel)
+    run_due_work(until_idle=True)
+    order = SalesOrder.objects.get(external_id=order_id)
+    record_tracking(order.shipments.get(), tracking_number="00340434161234567895", carrier="DHL")
+    run_due_work(until_idle=True)
+    amazon_sim.http.post("/_sim/clock", json={"advance": "9d"})
+    # and the first request reaches Amazon, but its answer never comes back
+    create = AmazonGateway.create_review_solicitation
+
+    def answer_lost(self, *args, **kwargs):
+        create(self, *args, **kwargs)
+        raise RetryableError("createProductReviewAndSellerFeedbackSolicitation: the connection was cut")
+
+    monkeypatch.setattr(AmazonGateway, "create_review_solicitation", answer_lost)
+    SalesOrder.objects.filter(pk=order.pk).update(status="paid", next_step_at=timezone.now())
+    run_due_work(until_idle=True)
+    message = OutboxMessage.objects.get(kind="marketplace.request_review")
+    assert message.status == "retry"
+    # when the outbox tries again (Amazon no longer offers a request for the order)
+    monkeypatch.undo()
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    run_due_work(until_idle=True)
+    # then the earlier request counts as sent; Amazon has exactly one
+    message.refresh_from_db()
+    assert message.status == "sent"
+    assert message.result["answer_lost"] is True
+    assert len(amazon_sim.http.get("/_sim/solicitations").json()["solicitations"]) == 1
+    order.refresh_from_db()
+    assert order.status == "completed"
