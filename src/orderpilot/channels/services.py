@@ -393,13 +393,13 @@ def deliver_review_request(message) -> dict:
     it back only once a request was made. Had the earlier request not arrived, it would be offered
     still, and is sent now.
     """
-    from orderpilot.core.models import OutboxMessage
+    from orderpilot.core.outbox import note_on_message
 
     order = SalesOrder.objects.select_related("channel").get(pk=message.payload["order"])
     requested_before = (message.result or {}).get("requested_at")
 
     def note_request() -> None:
-        OutboxMessage.objects.filter(pk=message.pk).update(result={"requested_at": timezone.now().isoformat()})
+        note_on_message(message, {"requested_at": timezone.now().isoformat()})
 
     result = connector_for(order.channel).request_review(order.external_id, before_send=note_request)
     if not result.get("sent") and requested_before:
@@ -509,7 +509,7 @@ def deliver_invoice_upload(message) -> dict:
     a dead letter whose ticket asks a person to look in Seller Central. A lost answer during the
     call itself ends the same way (the gateway's ``OutcomeUnknown``).
     """
-    from orderpilot.core.models import OutboxMessage
+    from orderpilot.core.outbox import note_on_message
     from orderpilot.notifications.delivery import resolve_attachment
 
     from .base import InvoiceUpload
@@ -538,7 +538,7 @@ def deliver_invoice_upload(message) -> dict:
     def note_sending() -> None:
         nonlocal noted
         note = {"via": "messaging", "invoice": upload.number, "sending_since": timezone.now().isoformat()}
-        OutboxMessage.objects.filter(pk=message.pk).update(result=note)
+        note_on_message(message, note)
         noted = True
 
     try:
@@ -546,7 +546,7 @@ def deliver_invoice_upload(message) -> dict:
     except RetryableError:
         # Amazon answered and did not take the message (throttled): the next attempt may send it
         if noted:
-            OutboxMessage.objects.filter(pk=message.pk).update(result={})
+            note_on_message(message, {})
         raise
     return {"invoice": upload.number, **result}
 

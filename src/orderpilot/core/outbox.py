@@ -127,6 +127,12 @@ def _renew_claim(message: OutboxMessage) -> bool:
     return bool(renewed)
 
 
+def note_on_message(message: OutboxMessage, note: dict[str, Any]) -> None:
+    """Store ``note`` as the entry's ``result`` at once, outside the delivery's outcome: what a handler
+    must find on a later attempt (a request that left, whose answer may be lost)."""
+    OutboxMessage.objects.filter(pk=message.pk).update(result=note)
+
+
 def claim_due_messages(*, limit: int) -> list[OutboxMessage]:
     """Mark due messages ``inflight`` and commit, so no other worker takes them."""
     now = timezone.now()

@@ -18,7 +18,7 @@ from .holds import Firing
 from .models import HoldReason, HoldStatus, OrderEvent, SalesOrder
 from .pipeline import has_step
 from .states import ALLOWED_TRANSITIONS, BEFORE_SHIPMENT, OrderStatus, check_transition
-from .timeline import record_event
+from .timeline import EVENT_FIELDS, record_event
 
 
 def transition_order(
@@ -86,7 +86,7 @@ def transition_orders(orders: list[tuple[int, str]], to: OrderStatus, *, actor: 
         raise IllegalTransition(f"{len(ids) - moved} of {len(ids)} orders changed status on their way to {to}")
     insert_rows(
         OrderEvent,
-        ("order_id", "at", "kind", "message", "actor", "data"),  # as timeline.record_event writes
+        EVENT_FIELDS,
         [(pk, now, "status_changed", reason, actor.name, {"from": status, "to": to}) for pk, status in orders],
     )
     if next_step_at is not None:

@@ -40,7 +40,7 @@ from orderpilot.invoicing.models import Invoice, InvoiceKind
 from orderpilot.orders.models import OrderEvent, SalesOrder
 from orderpilot.orders.services import transition_order, transition_orders
 from orderpilot.orders.states import ALLOWED_TRANSITIONS, OrderStatus
-from orderpilot.orders.timeline import record_event
+from orderpilot.orders.timeline import EVENT_FIELDS, record_event
 
 from .base import PayoutFormatError, PayoutSummary, SettlementLine
 from .importers.amazon_settlement import parse_settlement
@@ -69,7 +69,6 @@ PAYMENT_FIELDS = (
     "order_id", "invoice_id", "payout_id", "kind", "amount", "currency", "received_at", "source", "reference",
     "created_at",
 )
-EVENT_FIELDS = ("order_id", "at", "kind", "message", "actor", "data")  # as orders.timeline.record_event writes
 MATCH_FIELDS = ("payout_id", "order_ref", "order_id", "status", "expected", "received", "refunded", "fees")
 
 Parser = Callable[[BinaryIO], Iterator[PayoutSummary | SettlementLine]]
